@@ -1,0 +1,10 @@
+//! Server-only code: the database access behind the server functions, the REST
+//! routes and the command line. Never compiled into the browser bundle.
+
+pub mod db;
+pub mod error;
+pub mod leads;
+pub mod sources;
+
+pub use db::{connect, migrate, MIGRATOR};
+pub use error::Error;

@@ -1,0 +1,248 @@
+//! Types shared by the server and the browser.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a lead stands in its life: the five statuses operators work with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "lead_status", rename_all = "lowercase"))]
+pub enum LeadStatus {
+    Active,
+    Sold,
+    Duplicate,
+    Rejected,
+    Suppressed,
+}
+
+impl LeadStatus {
+    pub const ALL: [LeadStatus; 5] = [
+        LeadStatus::Active,
+        LeadStatus::Sold,
+        LeadStatus::Duplicate,
+        LeadStatus::Rejected,
+        LeadStatus::Suppressed,
+    ];
+
+    /// The lower-case name used in URLs, the API, CSV files and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::Active => "active",
+            LeadStatus::Sold => "sold",
+            LeadStatus::Duplicate => "duplicate",
+            LeadStatus::Rejected => "rejected",
+            LeadStatus::Suppressed => "suppressed",
+        }
+    }
+
+    /// The capitalized name shown to operators.
+    pub fn label(self) -> &'static str {
+        match self {
+            LeadStatus::Active => "Active",
+            LeadStatus::Sold => "Sold",
+            LeadStatus::Duplicate => "Duplicate",
+            LeadStatus::Rejected => "Rejected",
+            LeadStatus::Suppressed => "Suppressed",
+        }
+    }
+}
+
+impl fmt::Display for LeadStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error for a status name outside the five known ones.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid status {0:?}: expected one of active, sold, duplicate, rejected, suppressed")]
+pub struct InvalidStatus(pub String);
+
+impl FromStr for LeadStatus {
+    type Err = InvalidStatus;
+
+    /// Parses a status name, ignoring case and surrounding spaces.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let wanted = value.trim();
+        LeadStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| InvalidStatus(value.to_string()))
+    }
+}
+
+/// A database source: the bucket that leads land in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Source {
+    pub id: i64,
+    pub name: String,
+    pub lead_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One row of a lead table: the columns the Source Leads screen shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct LeadSummary {
+    pub id: i64,
+    pub source_id: i64,
+    pub source_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: LeadStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl LeadSummary {
+    /// First and last name joined, or an empty string when both are missing.
+    pub fn full_name(&self) -> String {
+        let parts = [self.first_name.as_deref(), self.last_name.as_deref()];
+        parts
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Rows per page that the lead tables offer.
+pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// A 1-based page number and a page size, as carried in the URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub page: u32,
+    pub size: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest { page: 1, size: DEFAULT_PAGE_SIZE }
+    }
+}
+
+impl PageRequest {
+    /// Reads `page` and `size` from their URL values. A missing value takes its
+    /// default; an invalid one does too, and is reported in the returned notices so
+    /// the page can say what it ignored.
+    pub fn from_query(page: Option<&str>, size: Option<&str>) -> (PageRequest, Vec<String>) {
+        let mut request = PageRequest::default();
+        let mut notices = Vec::new();
+
+        if let Some(raw) = page.filter(|raw| !raw.is_empty()) {
+            match raw.parse::<u32>() {
+                Ok(number) if number >= 1 => request.page = number,
+                _ => notices.push(format!(
+                    "Ignored page {raw:?}: a page number is a whole number from 1; showing page 1."
+                )),
+            }
+        }
+        if let Some(raw) = size.filter(|raw| !raw.is_empty()) {
+            match raw.parse::<u32>() {
+                Ok(number) if PAGE_SIZES.contains(&number) => request.size = number,
+                _ => notices.push(format!(
+                    "Ignored page size {raw:?}: choose 25, 50 or 100; showing {DEFAULT_PAGE_SIZE} per page."
+                )),
+            }
+        }
+        (request, notices)
+    }
+
+    /// Rows to skip before this page.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.saturating_sub(1)) * u64::from(self.size)
+    }
+}
+
+/// One page of a list, with the total across all pages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub size: u32,
+}
+
+impl<T> Page<T> {
+    /// Number of the last page, 1 for an empty list.
+    pub fn last_page(&self) -> u32 {
+        last_page(self.total, self.size)
+    }
+
+    /// 1-based positions of the first and last row on this page, or `None` when the
+    /// page is empty.
+    pub fn row_range(&self) -> Option<(u64, u64)> {
+        if self.items.is_empty() {
+            return None;
+        }
+        let first = u64::from(self.page - 1) * u64::from(self.size) + 1;
+        Some((first, first + self.items.len() as u64 - 1))
+    }
+}
+
+/// Number of the last page of `total` rows in pages of `size`, at least 1.
+pub fn last_page(total: u64, size: u32) -> u32 {
+    let size = u64::from(size.max(1));
+    let pages = total.div_ceil(size).max(1);
+    u32::try_from(pages).unwrap_or(u32::MAX)
+}
+
+/// A source with one page of its leads, for the Source Leads screen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceLeads {
+    pub source: Source,
+    pub leads: Page<LeadSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_parses_any_case() {
+        assert_eq!("Sold".parse::<LeadStatus>(), Ok(LeadStatus::Sold));
+        assert_eq!(" SUPPRESSED ".parse::<LeadStatus>(), Ok(LeadStatus::Suppressed));
+    }
+
+    #[test]
+    fn status_rejects_unknown_name() {
+        let error = "won".parse::<LeadStatus>().unwrap_err();
+        assert!(error.to_string().contains("\"won\""));
+        assert!(error.to_string().contains("active, sold"));
+    }
+
+    #[test]
+    fn page_request_defaults_and_notices() {
+        assert_eq!(PageRequest::from_query(None, None), (PageRequest::default(), vec![]));
+
+        let (request, notices) = PageRequest::from_query(Some("3"), Some("100"));
+        assert_eq!(request, PageRequest { page: 3, size: 100 });
+        assert!(notices.is_empty());
+
+        let (request, notices) = PageRequest::from_query(Some("0"), Some("7"));
+        assert_eq!(request, PageRequest::default());
+        assert_eq!(notices.len(), 2);
+        assert!(notices[1].contains("\"7\""));
+    }
+
+    #[test]
+    fn page_row_range_and_last_page() {
+        let page = Page { items: vec![(); 50], total: 12_345, page: 2, size: 50 };
+        assert_eq!(page.row_range(), Some((51, 100)));
+        assert_eq!(page.last_page(), 247);
+
+        let empty: Page<()> = Page { items: vec![], total: 0, page: 1, size: 50 };
+        assert_eq!(empty.row_range(), None);
+        assert_eq!(empty.last_page(), 1);
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per screen.
+
+mod not_found;
+mod source_leads;
+mod sources;
+
+pub use not_found::NotFound;
+pub use source_leads::SourceLeadsPage;
+pub use sources::SourcesPage;

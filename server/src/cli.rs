@@ -1,0 +1,162 @@
+//! The command line: `serve` (the default), `migrate`, `import` and `seed`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use leptos::prelude::LeptosOptions;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::router::{router, AppState};
+use crate::Error;
+
+/// Leadbase: a lead database for lead-distribution operators.
+#[derive(Debug, Parser)]
+#[command(name = "leadbase", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and its API (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Import leads from a CSV file into a source, creating the source if new.
+    Import {
+        /// Name of the source that receives the leads.
+        #[arg(long)]
+        source: String,
+        /// CSV file: UTF-8 with or without BOM, comma or semicolon separated.
+        file: PathBuf,
+    },
+    /// Fill an empty database with deterministic demo data.
+    Seed {
+        /// Number of leads to create across all demo sources.
+        #[arg(long, default_value_t = 10_000)]
+        leads: u64,
+        /// Random seed: the same seed and lead count give the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Do nothing when the database already has leads, instead of failing.
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+/// Errors that end a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    App(#[from] Error),
+    #[error("cannot listen on {addr}: {source}; set LEADBASE_ADDR to a free address")]
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs one command to completion.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            open_database(&config).await?;
+            println!("Migrations applied to {}", config.database_display());
+            Ok(())
+        }
+        Command::Import { source, file } => {
+            let pool = open_database(&config).await?;
+            let report = crate::leads_csv::import_file(&pool, &source, &file).await?;
+            print!("{}", report.render());
+            Ok(())
+        }
+        Command::Seed { leads, seed, if_empty } => {
+            let pool = open_database(&config).await?;
+            let summary = crate::seed::seed(&pool, crate::seed::SeedOptions { leads, seed, if_empty }).await?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+/// Creates the database when it does not exist, connects and migrates it.
+pub async fn open_database(config: &Config) -> Result<PgPool, Error> {
+    let exists = sqlx::Postgres::database_exists(&config.database_url).await?;
+    if !exists {
+        tracing::info!(database = %config.database_display(), "creating database");
+        sqlx::Postgres::create_database(&config.database_url).await?;
+    }
+    let pool = app::backend::connect(&config.database_url).await?;
+    app::backend::migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// The Leptos settings for serving the compiled site from `config.site_root`.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("leadbase")
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build()
+}
+
+async fn serve(config: Config) -> Result<(), CliError> {
+    tracing::info!(
+        database = %config.database_display(),
+        data_dir = %config.data_dir.display(),
+        site_root = %config.site_root.display(),
+        "starting leadbase"
+    );
+    let pool = open_database(&config).await?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| Error::Io {
+        context: format!("cannot create data directory {}", config.data_dir.display()),
+        source,
+    })?;
+
+    let state = AppState { leptos_options: leptos_options(&config), pool };
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| CliError::Bind { addr: config.addr, source })?;
+    tracing::info!(address = %format!("http://{}", config.addr), "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(CliError::Serve)?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stop the server with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

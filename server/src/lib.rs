@@ -1,0 +1,11 @@
+//! The Leadbase server: configuration, HTTP router, command line and the jobs
+//! that run beside the web app.
+
+pub mod cli;
+pub mod config;
+pub mod leads_csv;
+pub mod router;
+pub mod seed;
+pub mod telemetry;
+
+pub use app::backend::Error;

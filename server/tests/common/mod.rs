@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use leadbase::cli::leptos_options;
+use leadbase::config::Config;
+use leadbase::router::{router, AppState};
+
+/// Sends a GET request through the real router and returns status and body.
+pub async fn get(pool: &PgPool, uri: &str) -> (StatusCode, String) {
+    let config = Config::from_lookup(|_| None).expect("default configuration is valid");
+    let app = router(AppState { leptos_options: leptos_options(&config), pool: pool.clone() });
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).expect("valid request"))
+        .await
+        .expect("router answers");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body readable").to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Creates a source and returns its id.
+#[track_caller]
+pub async fn create_source(pool: &PgPool, name: &str) -> i64 {
+    sqlx::query_scalar("insert into sources (name) values ($1) returning id")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .expect("source inserted")
+}
+
+/// Inserts a lead with the given name, email and creation time (RFC 3339).
+pub async fn insert_lead(pool: &PgPool, source_id: i64, first_name: &str, email: &str, created_at: &str) -> i64 {
+    sqlx::query_scalar(
+        "insert into leads (source_id, first_name, email, created_at) values ($1, $2, $3, $4::timestamptz) returning id",
+    )
+    .bind(source_id)
+    .bind(first_name)
+    .bind(email)
+    .bind(created_at)
+    .fetch_one(pool)
+    .await
+    .expect("lead inserted")
+}
