@@ -123,10 +123,11 @@ async fn import_reports_bad_rows_and_keeps_the_rest(pool: PgPool) {
     assert_eq!(date_error.row, 5);
     assert_eq!(date_error.column, "created_at");
     assert_eq!(date_error.value, "10/03/2024");
+    assert!(date_error.message.contains("\"10/03/2024\""), "{}", date_error.message);
 
     let summary = report.render();
     assert!(summary.contains("Imported 2 leads"), "{summary}");
-    assert!(summary.contains("rejected 3 rows"), "{summary}");
+    assert!(summary.contains("rejected 3 rows."), "{summary}");
     assert!(summary.contains("row 3 (line 4), column email"), "{summary}");
 
     let leads = stored_leads(&pool, "Mixed").await;
@@ -222,4 +223,18 @@ async fn import_inserts_more_than_one_batch(pool: PgPool) {
 
     assert_eq!(report.imported, 2_500);
     assert_eq!(report.source.lead_count, 2_500);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_rejects_invalid_ip_and_phone(pool: PgPool) {
+    let csv = "email,phone,ip\na@example.com,,999.1.1.1\nb@example.com,call me,\nc@example.com,,\n";
+    let report = import_reader(&pool, "Network", csv.as_bytes()).await.expect("import runs");
+
+    assert_eq!(report.imported, 1);
+    assert_eq!(report.rejected[0].column, "ip");
+    assert!(report.rejected[0].message.contains("invalid IP address \"999.1.1.1\""), "{}", report.rejected[0].message);
+    assert_eq!(report.rejected[1].column, "phone");
+    assert!(report.rejected[1].message.contains("invalid phone \"call me\""), "{}", report.rejected[1].message);
+    let summary = report.render();
+    assert!(summary.contains("Imported 1 lead into"), "{summary}");
 }

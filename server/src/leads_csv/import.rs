@@ -49,17 +49,17 @@ impl ImportReport {
         let created = if self.source_created { ", new source" } else { "" };
         let _ = writeln!(
             text,
-            "Imported {} leads into \"{}\" (source {}{created}); rejected {} rows.",
-            thousands(self.imported),
+            "Imported {} into \"{}\" (source {}{created}); rejected {}.",
+            plural(self.imported, "lead", "leads"),
             self.source.name,
             self.source.id,
-            thousands(self.rejected.len() as u64),
+            plural(self.rejected.len() as u64, "row", "rows"),
         );
         for error in self.rejected.iter().take(MAX_LISTED_REJECTIONS) {
             let _ = writeln!(
                 text,
-                "  row {} (line {}), column {}: {} (value {:?})",
-                error.row, error.line, error.column, error.message, error.value
+                "  row {} (line {}), column {}: {}",
+                error.row, error.line, error.column, error.message
             );
         }
         if self.rejected.len() > MAX_LISTED_REJECTIONS {
@@ -71,6 +71,10 @@ impl ImportReport {
         }
         text
     }
+}
+
+fn plural(count: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(count), if count == 1 { one } else { many })
 }
 
 /// Imports a CSV file into the named source. See [`import_reader`].
@@ -290,11 +294,9 @@ impl<R: Read> LeadReader<R> {
             match std::str::from_utf8(cell) {
                 Ok(text) => cells.push(text),
                 Err(_) => {
-                    return Err(reject(
-                        column,
-                        &String::from_utf8_lossy(cell),
-                        "not valid UTF-8: save the file as UTF-8".to_string(),
-                    ))
+                    let lossy = String::from_utf8_lossy(cell);
+                    let message = format!("{lossy:?} is not valid UTF-8: save the file as UTF-8 and import it again");
+                    return Err(reject(column, &lossy, message));
                 }
             }
         }
@@ -345,7 +347,8 @@ impl<R: Read> LeadReader<R> {
         };
         let ip = match cell(KnownColumn::Ip) {
             Some(raw) => Some(raw.parse::<IpAddr>().map_err(|_| {
-                reject(header(KnownColumn::Ip), raw, "invalid IP address: expected IPv4 such as 203.0.113.7 or IPv6".to_string())
+                let message = format!("invalid IP address {raw:?}: expected IPv4 such as 203.0.113.7, or IPv6");
+                reject(header(KnownColumn::Ip), raw, message)
             })?),
             None => None,
         };
@@ -443,7 +446,9 @@ pub fn parse_created_at(raw: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         return Ok(date.and_hms_opt(0, 0, 0).map(|naive| naive.and_utc()).unwrap_or_default());
     }
-    Err("invalid date: expected ISO 8601 such as 2024-03-10T14:05:00Z, 2024-03-10 14:05:00 (UTC) or 2024-03-10".to_string())
+    Err(format!(
+        "invalid date {value:?}: expected ISO 8601 such as 2024-03-10T14:05:00Z, 2024-03-10 14:05:00 (UTC) or 2024-03-10"
+    ))
 }
 
 #[cfg(test)]
