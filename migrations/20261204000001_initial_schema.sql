@@ -19,9 +19,11 @@ create table sources (
     -- Kept by the triggers below, so listing sources never counts millions of rows.
     lead_count bigint not null default 0,
     created_at timestamptz not null default now(),
-    constraint sources_name_key unique (name),
     constraint sources_name_not_blank check (btrim(name) <> '')
 );
+
+-- "Facebook Q3" and "facebook q3" are the same source to an operator.
+create unique index sources_name_key on sources (lower(name));
 
 create table leads (
     -- "by default" lets the seeder insert ids it allocated itself through COPY.

@@ -20,7 +20,7 @@ pub async fn list_sources() -> Result<Vec<Source>, ServerFnError> {
 }
 
 /// Loads a source and one page of its leads, newest first. Returns `None` for an
-/// unknown source id, so the page can answer with a 404.
+/// unknown source id, so the page can respond with a 404.
 #[server]
 pub async fn get_source_leads(
     source_id: i64,

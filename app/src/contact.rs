@@ -12,7 +12,7 @@ pub fn trim_value(value: &str) -> &str {
     value.trim_matches(is_trimmed)
 }
 
-/// Longest email address accepted, in bytes (the SMTP path limit).
+/// Maximum email address length accepted, in bytes (the SMTP path limit).
 pub const MAX_EMAIL_BYTES: usize = 254;
 
 /// Checks an email address and returns it trimmed, with its case kept.
@@ -34,10 +34,22 @@ pub fn parse_email(raw: &str) -> Result<Option<String>, String> {
     if local.is_empty() || local.contains('@') {
         return Err(format!("invalid email {email:?}: expected one @ with a name before it"));
     }
+    // The characters RFC 5322 allows in an unquoted local part, plus non-ASCII
+    // letters (RFC 6531). Quoted local parts are legal but never seen in leads.
+    let local_allowed = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-.".contains(c);
+    if let Some(bad) = local.chars().find(|&c| !local_allowed(c)) {
+        return Err(format!("invalid email {email:?}: {bad:?} is not allowed before the @"));
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err(format!("invalid email {email:?}: dots before the @ must sit between other characters"));
+    }
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|label| {
-            !label.is_empty() && !label.starts_with('-') && !label.ends_with('-')
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
     if !domain_ok {
         return Err(format!(
@@ -47,8 +59,8 @@ pub fn parse_email(raw: &str) -> Result<Option<String>, String> {
     Ok(Some(email.to_string()))
 }
 
-/// Fewest and most digits in a phone number: local numbers without an area code
-/// have 7, and E.164 allows at most 15.
+/// Minimum and maximum digits in a phone number: local numbers without an area
+/// code have 7, and E.164 allows at most 15.
 pub const MIN_PHONE_DIGITS: usize = 7;
 pub const MAX_PHONE_DIGITS: usize = 15;
 
@@ -76,7 +88,7 @@ pub fn parse_phone(raw: &str) -> Result<Option<String>, String> {
     Ok(Some(phone.to_string()))
 }
 
-/// The digits of a value, in order: how phone numbers are compared.
+/// Returns the digits of a value in order, the form in which phone numbers are compared.
 pub fn phone_digits(value: &str) -> String {
     value.chars().filter(char::is_ascii_digit).collect()
 }
@@ -92,13 +104,23 @@ mod tests {
     }
 
     #[test]
+    fn email_accepts_plus_and_unicode() {
+        assert_eq!(parse_email("jane+promo@example.com"), Ok(Some("jane+promo@example.com".into())));
+        assert_eq!(parse_email("zoë@müller.de"), Ok(Some("zoë@müller.de".into())));
+    }
+
+    #[test]
     fn email_blank_is_none() {
         assert_eq!(parse_email("  "), Ok(None));
     }
 
     #[test]
     fn email_rejects_malformed_values() {
-        for bad in ["foo", "foo@", "@example.com", "a@b", "a b@example.com", "a@@example.com", "a@.com", "a@-x.com"] {
+        let bad_values = [
+            "foo", "foo@", "@example.com", "a@b", "a b@example.com", "a@@example.com", "a@.com", "a@-x.com",
+            "a,b@example.com", "semi;colon@example.com", "x@exam_ple.com", ".a@example.com", "a..b@example.com",
+        ];
+        for bad in bad_values {
             let error = parse_email(bad).unwrap_err();
             assert!(error.starts_with("invalid email"), "{bad}: {error}");
         }

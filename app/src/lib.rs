@@ -1,8 +1,12 @@
 //! Leadbase's user interface and the types it shares with the server.
 //!
-//! The `ssr` feature adds the server side (database access and server function
-//! bodies); the `hydrate` feature adds what the browser needs to take over the
-//! server-rendered page.
+//! The `ssr` feature adds the server side: database access and the bodies of the
+//! server functions. The `hydrate` feature adds what the browser needs to take
+//! over the server-rendered page.
+
+// Leptos view types nest deeply; the release WASM build needs more than the
+// default depth of 128 to compute their layout.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
@@ -22,7 +26,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::pages::{NotFound, SourceLeadsPage, SourcesPage};
 
-/// The HTML document around the app, rendered on the server.
+/// Renders the HTML document around the app, on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -32,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
             </head>
             <body>
@@ -41,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The whole application: layout and routes.
+/// Renders the whole application: layout and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

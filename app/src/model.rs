@@ -140,8 +140,9 @@ impl PageRequest {
         let mut notices = Vec::new();
 
         if let Some(raw) = page.filter(|raw| !raw.is_empty()) {
-            match raw.parse::<u32>() {
-                Ok(number) if number >= 1 => request.page = number,
+            match raw.parse::<u64>() {
+                // Past the last page anyway: the page says so and links back.
+                Ok(number) if number >= 1 => request.page = u32::try_from(number).unwrap_or(u32::MAX),
                 _ => notices.push(format!(
                     "Ignored page {raw:?}: a page number is a whole number from 1; showing page 1."
                 )),
@@ -228,6 +229,9 @@ mod tests {
         let (request, notices) = PageRequest::from_query(Some("3"), Some("100"));
         assert_eq!(request, PageRequest { page: 3, size: 100 });
         assert!(notices.is_empty());
+
+        let (request, _) = PageRequest::from_query(Some("99999999999"), None);
+        assert_eq!(request.page, u32::MAX);
 
         let (request, notices) = PageRequest::from_query(Some("0"), Some("7"));
         assert_eq!(request, PageRequest::default());

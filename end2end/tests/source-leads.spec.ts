@@ -146,3 +146,37 @@ test("a page past the end offers the last page", async ({ page }) => {
   await page.getByRole("link", { name: "Go to the last page" }).click();
   await expect(page.locator("tbody tr")).toHaveCount(2);
 });
+
+test("a URL with a trailing slash redirects to the canonical one", async ({ page }) => {
+  await page.goto("/sources/");
+
+  await expect(page).toHaveURL(/\/sources$/);
+  await expect(page.getByRole("heading", { name: "Sources" })).toBeVisible();
+  await expect(page.getByRole("table")).toBeVisible();
+});
+
+test("page size changes without JavaScript", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sources");
+  await page.getByRole("link", { name: "Facebook Q3 Campaign" }).click();
+
+  await page.getByLabel("Rows per page").selectOption("25");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/size=25/);
+  await expect(page.locator("tbody tr")).toHaveCount(25);
+  await context.close();
+});
+
+test("on a phone the table scrolls, not the page", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+  const page = await context.newPage();
+  await openSource(page, "Facebook Q3 Campaign");
+
+  const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(pageWidth).toBeLessThanOrEqual(390);
+  const tableBox = page.locator(".table-scroll");
+  const scrolls = await tableBox.evaluate((element) => element.scrollWidth > element.clientWidth);
+  expect(scrolls).toBe(true);
+  await context.close();
+});

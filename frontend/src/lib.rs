@@ -1,3 +1,5 @@
+#![recursion_limit = "256"]
+
 //! Browser entry point: hydrates the server-rendered HTML into the live Leptos app.
 
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -32,6 +32,10 @@ pub enum Command {
         source: String,
         /// CSV file: UTF-8 with or without BOM, comma or semicolon separated.
         file: PathBuf,
+        /// Also write every rejected row, with its row, line, column, value and
+        /// error, to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
     },
     /// Fill an empty database with deterministic demo data.
     Seed {
@@ -70,10 +74,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Migrations applied to {}", config.database_display());
             Ok(())
         }
-        Command::Import { source, file } => {
+        Command::Import { source, file, rejects } => {
             let pool = open_database(&config).await?;
             let report = crate::leads_csv::import_file(&pool, &source, &file).await?;
             print!("{}", report.render());
+            if let Some(path) = rejects {
+                report.write_rejections(&path)?;
+                println!("Wrote {} rejected rows to {}", report.rejected.len(), path.display());
+            }
             Ok(())
         }
         Command::Seed { leads, seed, if_empty } => {
@@ -97,7 +105,7 @@ pub async fn open_database(config: &Config) -> Result<PgPool, Error> {
     Ok(pool)
 }
 
-/// The Leptos settings for serving the compiled site from `config.site_root`.
+/// Builds the Leptos settings for serving the compiled site from `config.site_root`.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("leadbase")

@@ -10,7 +10,7 @@ use sqlx::postgres::PgConnectOptions;
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/leadbase";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "data";
-/// Where cargo-leptos puts the compiled site (WASM, JS and CSS).
+/// Default site root: the directory cargo-leptos writes the compiled WASM, JS and CSS to.
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 
 /// A configuration value that cannot be used.
@@ -71,7 +71,7 @@ impl Config {
         })
     }
 
-    /// The database location for logs: host, port and database, never the password.
+    /// Returns the database location for logs: host, port and database, never the password.
     pub fn database_display(&self) -> String {
         redact_password(&self.database_url)
     }

@@ -114,7 +114,7 @@ fn email_domains(locale: Locale) -> &'static [&'static str] {
     }
 }
 
-/// A plausible phone number in one of the formats people type in that locale.
+/// Generates a plausible phone number in one of the formats people type in that locale.
 fn random_digits(rng: &mut ChaCha8Rng, count: usize) -> String {
     (0..count).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
 }
@@ -243,8 +243,9 @@ const USER_AGENTS: &[&str] = &[
     "Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
 ];
 
-/// Outcomes of the posts of a lead that ended Sold, and of one that ended Rejected.
+/// Outcomes of the successive posts of a lead that ended Sold.
 const SOLD_ATTEMPTS: &[&[&str]] = &[&["accepted"], &["rejected", "accepted"], &["error", "rejected", "accepted"]];
+/// Outcomes of the successive posts of a lead that ended Rejected.
 const REJECTED_ATTEMPTS: &[&[&str]] = &[&["rejected"], &["rejected", "rejected"]];
 
 const BUYERS: &[(&str, &str)] = &[

@@ -37,8 +37,8 @@ async fn stored_leads(pool: &PgPool, source_name: &str) -> Vec<StoredLead> {
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
 async fn import_maps_known_headers_case_insensitively(pool: PgPool) {
-    let csv = "FIRST_NAME,Last Name,E-mail,email,PHONE,Status,Created_At,IP,user_agent\n\
-               Ada,Lovelace,x,ada@example.com,+44 20 7946 0958,SOLD,2024-03-10 14:05:00,203.0.113.7,Mozilla/5.0\n";
+    let csv = "FIRST_NAME,Last Name,E-mail,Phone Number,Status,Created_At,IP Address,user_agent,Source Form\n\
+               Ada,Lovelace,ada@example.com,+44 20 7946 0958,SOLD,2024-03-10 14:05:00,203.0.113.7,Mozilla/5.0,x\n";
     let report = import_reader(&pool, "Facebook Q3", csv.as_bytes()).await.expect("import runs");
 
     assert_eq!(report.imported, 1);
@@ -53,8 +53,7 @@ async fn import_maps_known_headers_case_insensitively(pool: PgPool) {
     assert_eq!(lead.ip.as_deref(), Some("203.0.113.7"));
     assert_eq!(lead.user_agent.as_deref(), Some("Mozilla/5.0"));
     assert_eq!(lead.created_at.to_rfc3339(), "2024-03-10T14:05:00+00:00");
-    // "E-mail" is not one of the known headers, so it is kept as a custom field.
-    assert_eq!(lead.fields, json!({"E-mail": "x"}));
+    assert_eq!(lead.fields, json!({"Source Form": "x"}), "unknown headers become custom fields");
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
@@ -109,19 +108,19 @@ async fn import_reports_bad_rows_and_keeps_the_rest(pool: PgPool) {
 
     let email_error = &report.rejected[0];
     assert_eq!((email_error.row, email_error.line), (3, 4));
-    assert_eq!(email_error.column, "email");
+    assert_eq!(email_error.column.as_deref(), Some("email"));
     assert_eq!(email_error.value, "not-an-email");
     assert!(email_error.message.contains("invalid email"), "{}", email_error.message);
 
     let status_error = &report.rejected[1];
     assert_eq!(status_error.row, 4);
-    assert_eq!(status_error.column, "status");
+    assert_eq!(status_error.column.as_deref(), Some("status"));
     assert_eq!(status_error.value, "won");
     assert!(status_error.message.contains("active, sold"), "{}", status_error.message);
 
     let date_error = &report.rejected[2];
     assert_eq!(date_error.row, 5);
-    assert_eq!(date_error.column, "created_at");
+    assert_eq!(date_error.column.as_deref(), Some("created_at"));
     assert_eq!(date_error.value, "10/03/2024");
     assert!(date_error.message.contains("\"10/03/2024\""), "{}", date_error.message);
 
@@ -144,6 +143,8 @@ async fn import_rejects_rows_with_wrong_cell_count(pool: PgPool) {
     assert_eq!(report.imported, 1);
     assert_eq!(report.rejected.len(), 1);
     assert!(report.rejected[0].message.contains("3 cells but the header has 2"), "{}", report.rejected[0].message);
+    assert_eq!(report.rejected[0].column, None);
+    assert!(report.render().contains("row 2 (line 2): row has 3 cells"), "{}", report.render());
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
@@ -158,7 +159,7 @@ async fn import_trims_nbsp_from_emails(pool: PgPool) {
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
 async fn import_creates_source_once_and_counts_leads(pool: PgPool) {
     let first = import_reader(&pool, "Facebook Q3", "email\na@example.com\n".as_bytes()).await.expect("first import");
-    let second = import_reader(&pool, " Facebook Q3 ", "email\nb@example.com\nc@example.com\n".as_bytes())
+    let second = import_reader(&pool, " facebook q3 ", "email\nb@example.com\nc@example.com\n".as_bytes())
         .await
         .expect("second import");
 
@@ -166,6 +167,7 @@ async fn import_creates_source_once_and_counts_leads(pool: PgPool) {
     assert!(!second.source_created);
     assert_eq!(first.source.id, second.source.id);
     assert_eq!(second.source.lead_count, 3);
+    assert_eq!(second.source.name, "Facebook Q3", "the existing name is kept");
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
@@ -201,16 +203,84 @@ async fn import_requires_an_email_or_phone_column(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
-async fn import_reports_invalid_utf8_by_row(pool: PgPool) {
-    let mut csv = b"email,city\na@example.com,".to_vec();
+async fn import_rejects_latin1_file_whole(pool: PgPool) {
+    let mut csv = b"email,city\nb@example.com,Berlin\na@example.com,".to_vec();
     csv.extend_from_slice(&[0x4D, 0xFC, 0x6E, 0x63, 0x68, 0x65, 0x6E]); // "München" in Latin-1
-    csv.extend_from_slice(b"\nb@example.com,Berlin\n");
-    let report = import_reader(&pool, "Latin1", csv.as_slice()).await.expect("import runs");
+    csv.extend_from_slice(b"\n");
+    let error = import_reader(&pool, "Latin1", csv.as_slice()).await.expect_err("file rejected");
+
+    let message = error.to_string();
+    assert!(message.contains("row 3 (line 3), column \"city\" is not valid UTF-8"), "{message}");
+    assert!(message.contains("save it as UTF-8"), "{message}");
+    let leads: i64 = sqlx::query_scalar("select count(*) from leads").fetch_one(&pool).await.expect("count");
+    assert_eq!(leads, 0, "no half import to clean up");
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_rejects_utf16_file(pool: PgPool) {
+    let csv: Vec<u8> = [0xFF, 0xFE].into_iter().chain("email\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let error = import_reader(&pool, "Utf16", csv.as_slice()).await.expect_err("file rejected");
+    assert!(error.to_string().contains("UTF-16"), "{error}");
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_rejects_unclosed_quote(pool: PgPool) {
+    let csv = "email,first_name\nq1@example.com,\"Unterminated\nq2@example.com,Two\nq3@example.com,Three\n";
+    let error = import_reader(&pool, "Quotes", csv.as_bytes()).await.expect_err("file rejected");
+
+    let message = error.to_string();
+    assert!(message.contains("on line 2 is never closed"), "{message}");
+    let leads: i64 = sqlx::query_scalar("select count(*) from leads").fetch_one(&pool).await.expect("count");
+    assert_eq!(leads, 0);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_counts_crlf_lines(pool: PgPool) {
+    let csv = "email,notes\r\na@example.com,\"two\r\nlines\"\r\nbad-email,x\r\nc@example.com,y\r\nalso-bad,z\r\n";
+    let report = import_reader(&pool, "Crlf", csv.as_bytes()).await.expect("import runs");
+
+    assert_eq!(report.imported, 2);
+    let positions: Vec<(u64, u64)> = report.rejected.iter().map(|error| (error.row, error.line)).collect();
+    assert_eq!(positions, [(3, 4), (5, 6)]);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_rejects_control_characters(pool: PgPool) {
+    let csv = "email,first_name,notes\na@example.com,Bad\u{0}Name,\nb@example.com,Bell\u{7},\nc@example.com,Tab\tOk,\"multi\nline\"\n";
+    let report = import_reader(&pool, "Control", csv.as_bytes()).await.expect("import runs");
 
     assert_eq!(report.imported, 1);
-    assert_eq!(report.rejected[0].row, 2);
-    assert_eq!(report.rejected[0].column, "city");
-    assert!(report.rejected[0].message.contains("UTF-8"));
+    assert_eq!(report.rejected.len(), 2);
+    assert_eq!(report.rejected[0].column.as_deref(), Some("first_name"));
+    assert!(report.rejected[0].message.contains("U+0000"), "{}", report.rejected[0].message);
+    assert!(report.rejected[1].message.contains("U+0007"), "{}", report.rejected[1].message);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_ignores_blank_unnamed_columns(pool: PgPool) {
+    let csv = "email,phone,\na@example.com,5551234567,\nb@example.com,5559876543,oops\n";
+    let report = import_reader(&pool, "Trailing", csv.as_bytes()).await.expect("import runs");
+
+    assert_eq!(report.imported, 1);
+    assert!(report.rejected[0].message.contains("column 3 has no header"), "{}", report.rejected[0].message);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn import_writes_all_rejections_to_file(pool: PgPool) {
+    let mut csv = String::from("email\n");
+    for index in 0..150 {
+        csv.push_str(&format!("broken{index}@\n"));
+    }
+    let report = import_reader(&pool, "Rejects", csv.as_bytes()).await.expect("import runs");
+    assert!(report.render().contains("... and 50 more rejected rows"), "{}", report.render());
+
+    let path = std::env::temp_dir().join(format!("leadbase-rejects-{}.csv", std::process::id()));
+    report.write_rejections(&path).expect("file written");
+    let written = std::fs::read_to_string(&path).expect("file readable");
+    std::fs::remove_file(&path).ok();
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some("row,line,column,value,error"));
+    assert_eq!(lines.count(), 150);
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
@@ -231,9 +301,9 @@ async fn import_rejects_invalid_ip_and_phone(pool: PgPool) {
     let report = import_reader(&pool, "Network", csv.as_bytes()).await.expect("import runs");
 
     assert_eq!(report.imported, 1);
-    assert_eq!(report.rejected[0].column, "ip");
+    assert_eq!(report.rejected[0].column.as_deref(), Some("ip"));
     assert!(report.rejected[0].message.contains("invalid IP address \"999.1.1.1\""), "{}", report.rejected[0].message);
-    assert_eq!(report.rejected[1].column, "phone");
+    assert_eq!(report.rejected[1].column.as_deref(), Some("phone"));
     assert!(report.rejected[1].message.contains("invalid phone \"call me\""), "{}", report.rejected[1].message);
     let summary = report.render();
     assert!(summary.contains("Imported 1 lead into"), "{summary}");

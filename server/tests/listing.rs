@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 use app::backend::{leads, sources};
 use app::model::PageRequest;
-use common::{create_source, get, insert_lead};
+use common::{create_source, get, get_location, insert_lead};
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
 async fn leads_list_newest_first_with_id_tiebreak(pool: PgPool) {
@@ -117,7 +117,7 @@ async fn source_leads_page_renders_rows_and_range(pool: PgPool) {
     let (status, body) = get(&pool, &format!("/sources/{id}/leads?page=2&size=25")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("showing 26-30 of 30"), "{body}");
-    // Newest first: page 2 holds the five oldest leads.
+    // Newest first: page 2 contains the five oldest leads.
     assert!(body.contains("Person04"));
     assert!(!body.contains("Person05"));
 }
@@ -148,4 +148,48 @@ async fn invalid_page_size_falls_back_with_a_notice(pool: PgPool) {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Ignored page size"), "{body}");
     assert!(body.contains("showing 1-1 of 1"), "{body}");
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn trailing_slash_redirects_to_canonical_url(pool: PgPool) {
+    let id = create_source(&pool, "Slash").await;
+
+    let (status, location) = get_location(&pool, &format!("/sources/{id}/leads/?page=2")).await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(location, format!("/sources/{id}/leads?page=2"));
+
+    let (_, location) = get_location(&pool, "//evil.example/").await;
+    assert_eq!(location, "/evil.example", "never a redirect to another host");
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn huge_page_number_is_past_the_end(pool: PgPool) {
+    let id = create_source(&pool, "Huge").await;
+    insert_lead(&pool, id, "Ada", "ada@example.com", "2024-03-10T00:00:00Z").await;
+
+    let (status, body) = get(&pool, &format!("/sources/{id}/leads?page=99999999999")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("is past the last page"), "{body}");
+    assert!(!body.contains("Ignored page"), "{body}");
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn server_html_has_no_loading_indicator(pool: PgPool) {
+    let id = create_source(&pool, "Loaded").await;
+    insert_lead(&pool, id, "Ada", "ada@example.com", "2024-03-10T00:00:00Z").await;
+
+    for _ in 0..20 {
+        let (_, body) = get(&pool, &format!("/sources/{id}/leads")).await;
+        assert!(body.contains("ada@example.com"));
+        assert!(!body.contains("loading-indicator"), "{body}");
+    }
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn empty_source_suggests_a_quoted_command(pool: PgPool) {
+    let id = create_source(&pool, "Promo $HOME").await;
+
+    let (_, body) = get(&pool, &format!("/sources/{id}/leads")).await;
+    assert!(body.contains("This source has no leads yet."), "{body}");
+    assert!(body.contains("--source &#x27;Promo $HOME&#x27;") || body.contains("--source 'Promo $HOME'"), "{body}");
 }

@@ -34,7 +34,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status this error maps to.
+    /// Returns the HTTP status this error maps to.
     pub fn status(&self) -> StatusCode {
         match self {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
@@ -46,7 +46,7 @@ impl Error {
         }
     }
 
-    /// The message a user may see. Internal failures are logged with their cause
+    /// Returns the message a user may see. Internal failures are logged with their cause
     /// and replaced by a plain sentence, so no SQL or path leaks to the browser.
     pub fn public_message(&self) -> String {
         if self.status().is_server_error() {

@@ -109,6 +109,10 @@ pub async fn list_by_source(
 ) -> Result<Page<LeadSummary>, Error> {
     // NOTE: OFFSET paging reads and skips every earlier row, so the last pages of
     // a source with millions of leads are slower than the first ones.
+    let total = u64::try_from(source.lead_count).unwrap_or(0);
+    if request.offset() >= total {
+        return Ok(Page { items: Vec::new(), total, page: request.page, size: request.size });
+    }
     let offset = i64::try_from(request.offset()).unwrap_or(i64::MAX);
     let items = sqlx::query_as::<_, LeadSummary>(
         "select l.id, l.source_id, s.name as source_name, l.first_name, l.last_name,
@@ -125,7 +129,6 @@ pub async fn list_by_source(
     .fetch_all(pool)
     .await?;
 
-    // The triggers on `leads` keep this count exact, and reading it is free.
-    let total = u64::try_from(source.lead_count).unwrap_or(0);
+    // The triggers on `leads` keep `lead_count` exact, and reading it is free.
     Ok(Page { items, total, page: request.page, size: request.size })
 }

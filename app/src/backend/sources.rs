@@ -47,13 +47,13 @@ pub fn parse_name(name: &str) -> Result<String, Error> {
     Ok(trimmed.to_string())
 }
 
-/// Returns the source with this name, creating it first when it is new, and
-/// whether it was created.
+/// Returns the source with this name, ignoring case, creating it first when it
+/// is new, and whether it was created.
 pub async fn find_or_create(conn: &mut PgConnection, name: &str) -> Result<(Source, bool), Error> {
     let name = parse_name(name)?;
     let created = sqlx::query_as::<_, Source>(
         "insert into sources (name) values ($1)
-         on conflict (name) do nothing
+         on conflict ((lower(name))) do nothing
          returning id, name, lead_count, created_at",
     )
     .bind(&name)
@@ -64,7 +64,7 @@ pub async fn find_or_create(conn: &mut PgConnection, name: &str) -> Result<(Sour
     }
 
     let existing = sqlx::query_as::<_, Source>(
-        "select id, name, lead_count, created_at from sources where name = $1",
+        "select id, name, lead_count, created_at from sources where lower(name) = lower($1)",
     )
     .bind(&name)
     .fetch_one(&mut *conn)

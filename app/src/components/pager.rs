@@ -5,7 +5,7 @@ use leptos_router::params::ParamsMap;
 use crate::format::{query_string, thousands};
 use crate::model::{last_page, PAGE_SIZES};
 
-/// The query string of the current URL with `page` and `size` replaced. Other
+/// Builds the query string of the current URL with `page` and `size` replaced. Other
 /// parameters are kept, so paging never drops the rest of the view.
 fn query_with_paging(query: &ParamsMap, page: u32, size: u32) -> String {
     let mut pairs: Vec<(String, Option<String>)> = query
@@ -42,6 +42,14 @@ pub fn Pager(total: u64, page: u32, size: u32, shown: usize) -> impl IntoView {
         }
     };
 
+    let kept_params: Vec<(String, String)> = query.with_untracked(|query| {
+        query
+            .into_iter()
+            .filter(|(name, _)| name.as_ref() != "page" && name.as_ref() != "size")
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    });
+
     let navigate = use_navigate();
     let on_size_change = move |event: leptos::ev::Event| {
         let Ok(new_size) = event_target_value(&event).parse::<u32>() else {
@@ -64,9 +72,16 @@ pub fn Pager(total: u64, page: u32, size: u32, shown: usize) -> impl IntoView {
                 {link("Next", page + 1, page < last)}
                 {link("Last", last, page < last)}
             </span>
-            <label class="page-size">
+            // A plain GET form, so the page size also changes where the WASM
+            // bundle has not loaded; the browser build navigates on change instead.
+            <form method="get" class="page-size" on:submit=|event| event.prevent_default()>
+                {kept_params
+                    .into_iter()
+                    .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+                    .collect_view()}
+                <label>
                 "Rows per page "
-                <select on:change=on_size_change prop:value=size.to_string()>
+                <select name="size" on:change=on_size_change prop:value=size.to_string()>
                     {PAGE_SIZES
                         .into_iter()
                         .map(|option| {
@@ -78,7 +93,9 @@ pub fn Pager(total: u64, page: u32, size: u32, shown: usize) -> impl IntoView {
                         })
                         .collect_view()}
                 </select>
-            </label>
+                </label>
+                <noscript><button type="submit">"Apply"</button></noscript>
+            </form>
         </nav>
     }
 }

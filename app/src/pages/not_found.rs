@@ -14,14 +14,14 @@ pub fn set_response_status(status: u16) {
     let _ = status;
 }
 
-/// The page for an address that leads nowhere, answered with a 404.
+/// Renders the page for an unknown address, with a 404 status.
 #[component]
 pub fn NotFound() -> impl IntoView {
     set_response_status(404);
     view! { <NotFoundMessage message="There is no page at this address.".to_string()/> }
 }
 
-/// A 404 body with a message and a way back.
+/// Renders a 404 body with a message and a link back to the sources.
 #[component]
 pub fn NotFoundMessage(message: String) -> impl IntoView {
     view! {

@@ -30,6 +30,10 @@ pub fn SourceLeadsPage() -> impl IntoView {
         },
     );
     let loading = RwSignal::new(false);
+    // The indicator only makes sense in the browser: on the server a pending
+    // flag can still be set while the finished table renders.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
 
     view! {
         <Transition
@@ -60,14 +64,14 @@ pub fn SourceLeadsPage() -> impl IntoView {
                             <h1>{source.name.clone()}</h1>
                             <Notices notices/>
                             <div class="table-status" aria-live="polite">
-                                {move || loading.get().then(|| view! { <span class="loading-indicator">"Loading…"</span> })}
+                                {move || (hydrated.get() && loading.get()).then(|| view! { <span class="loading-indicator">"Loading…"</span> })}
                             </div>
                             {if page.total == 0 {
                                 view! {
                                     <div class="empty-state">
                                         <p>"This source has no leads yet."</p>
                                         <p>"Import a CSV file into it: "
-                                            <code>{format!("scripts/leadbase import --source {:?} leads.csv", source.name)}</code>
+                                            <code>{format!("scripts/leadbase import --source {} leads.csv", shell_quote(&source.name))}</code>
                                         </p>
                                     </div>
                                 }.into_any()
@@ -81,7 +85,7 @@ pub fn SourceLeadsPage() -> impl IntoView {
                             } else {
                                 let shown = page.items.len();
                                 view! {
-                                    <LeadTable leads=page.items.clone()/>
+                                    <div class="table-scroll"><LeadTable leads=page.items.clone()/></div>
                                     <Pager total=page.total page=page.page size=page.size shown/>
                                 }.into_any()
                             }}
@@ -93,7 +97,7 @@ pub fn SourceLeadsPage() -> impl IntoView {
     }
 }
 
-/// The table of leads with the Source Leads columns.
+/// Renders the table of leads with the Source Leads columns.
 #[component]
 fn LeadTable(leads: Vec<LeadSummary>) -> impl IntoView {
     let zone = use_viewer_time_zone();
@@ -153,6 +157,12 @@ fn LeadRow(lead: LeadSummary) -> impl IntoView {
     }
 }
 
+/// Quotes a value for a POSIX shell, so a suggested command is safe to paste
+/// whatever the source name contains.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
 /// Writes text to the system clipboard. Returns whether the browser accepted the
 /// request; the copy itself finishes asynchronously.
 fn copy_to_clipboard(text: &str) -> bool {
@@ -167,5 +177,17 @@ fn copy_to_clipboard(text: &str) -> bool {
     {
         let _ = text;
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quote_neutralizes_expansion() {
+        assert_eq!(shell_quote("Facebook Q3"), "'Facebook Q3'");
+        assert_eq!(shell_quote("Promo $HOME `id`"), "'Promo $HOME `id`'");
+        assert_eq!(shell_quote("O'Brien's"), "'O'\\''Brien'\\''s'");
     }
 }

@@ -25,6 +25,7 @@ pub fn SourcesPage() -> impl IntoView {
                         </div>
                     }.into_any(),
                     Ok(sources) => view! {
+                        <div class="table-scroll">
                         <table class="data-table sources-table">
                             <thead>
                                 <tr>
@@ -46,6 +47,7 @@ pub fn SourcesPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        </div>
                     }.into_any(),
                 }
             })}

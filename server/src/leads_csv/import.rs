@@ -16,6 +16,8 @@ use app::contact::{parse_email, parse_phone, trim_value};
 use app::format::thousands;
 use app::model::{LeadStatus, Source};
 
+use super::scan::ScanReader;
+
 /// Rejected rows listed in the printed summary; the count covers all of them.
 const MAX_LISTED_REJECTIONS: usize = 100;
 
@@ -27,13 +29,13 @@ pub struct RowError {
     /// Line in the file where the row starts; differs from `row` when a quoted
     /// cell spans lines.
     pub line: u64,
-    /// Header of the offending column, or `-` for a problem with the whole row.
-    pub column: String,
+    /// Header of the offending column, or `None` for a problem with the whole row.
+    pub column: Option<String>,
     pub value: String,
     pub message: String,
 }
 
-/// What an import did.
+/// Outcome of an import: the source, the imported count and the rejected rows.
 #[derive(Debug)]
 pub struct ImportReport {
     pub source: Source,
@@ -43,7 +45,7 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// The summary printed by `leadbase import`.
+    /// Renders the summary that `leadbase import` prints.
     pub fn render(&self) -> String {
         let mut text = String::new();
         let created = if self.source_created { ", new source" } else { "" };
@@ -56,20 +58,38 @@ impl ImportReport {
             plural(self.rejected.len() as u64, "row", "rows"),
         );
         for error in self.rejected.iter().take(MAX_LISTED_REJECTIONS) {
-            let _ = writeln!(
-                text,
-                "  row {} (line {}), column {}: {}",
-                error.row, error.line, error.column, error.message
-            );
+            let _ = match &error.column {
+                Some(column) => writeln!(text, "  row {} (line {}), column {column}: {}", error.row, error.line, error.message),
+                None => writeln!(text, "  row {} (line {}): {}", error.row, error.line, error.message),
+            };
         }
         if self.rejected.len() > MAX_LISTED_REJECTIONS {
             let _ = writeln!(
                 text,
-                "  ... and {} more rejected rows",
+                "  ... and {} more rejected rows; use --rejects FILE to save them all",
                 thousands((self.rejected.len() - MAX_LISTED_REJECTIONS) as u64)
             );
         }
         text
+    }
+
+    /// Writes every rejected row to a CSV file with the columns row, line,
+    /// column, value and error.
+    pub fn write_rejections(&self, path: &Path) -> Result<(), Error> {
+        let io_error = |source: std::io::Error| Error::Io { context: format!("cannot write {}", path.display()), source };
+        let mut writer = csv::Writer::from_path(path).map_err(|error| io_error(std::io::Error::other(error)))?;
+        let write_all = |writer: &mut csv::Writer<std::fs::File>| -> Result<(), csv::Error> {
+            writer.write_record(["row", "line", "column", "value", "error"])?;
+            for error in &self.rejected {
+                let row = error.row.to_string();
+                let line = error.line.to_string();
+                let column = error.column.as_deref().unwrap_or("");
+                writer.write_record([row.as_str(), line.as_str(), column, error.value.as_str(), error.message.as_str()])?;
+            }
+            writer.flush()?;
+            Ok(())
+        };
+        write_all(&mut writer).map_err(|error| io_error(std::io::Error::other(error)))
     }
 }
 
@@ -89,9 +109,9 @@ pub async fn import_file(pool: &PgPool, source_name: &str, path: &Path) -> Resul
 
 /// Imports CSV data into the named source, creating the source if it is new.
 ///
-/// Every valid row is imported and every invalid one reported; the source and
+/// Every valid row is imported and every invalid one is reported. The source and
 /// all imported leads commit in one transaction, so a failure part-way leaves
-/// nothing behind. A header problem (such as a repeated column) rejects the file.
+/// nothing behind. A header problem, such as a repeated column, rejects the file.
 pub async fn import_reader(pool: &PgPool, source_name: &str, input: impl Read) -> Result<ImportReport, Error> {
     let source_name = sources::parse_name(source_name)?;
     let mut reader = LeadReader::new(input)?;
@@ -132,49 +152,48 @@ enum KnownColumn {
 }
 
 impl KnownColumn {
-    /// Recognizes a header, ignoring case and treating spaces and hyphens as
-    /// underscores, so `First Name` and `first-name` both map to `first_name`.
+    /// Recognizes a header by its letters and digits alone, ignoring case, so
+    /// `First Name`, `first-name` and `FIRST_NAME` all map to `first_name`. The
+    /// common variants that lead forms and CRMs export are accepted too.
     fn from_header(header: &str) -> Option<KnownColumn> {
-        let key: String = header
-            .trim()
-            .chars()
-            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
-            .collect();
+        let key: String = header.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
         Some(match key.as_str() {
-            "first_name" => KnownColumn::FirstName,
-            "last_name" => KnownColumn::LastName,
-            "name" => KnownColumn::Name,
-            "email" => KnownColumn::Email,
-            "phone" => KnownColumn::Phone,
+            "firstname" | "first" | "givenname" => KnownColumn::FirstName,
+            "lastname" | "last" | "surname" | "familyname" => KnownColumn::LastName,
+            "name" | "fullname" => KnownColumn::Name,
+            "email" | "emailaddress" => KnownColumn::Email,
+            "phone" | "phonenumber" | "mobile" | "mobilephone" | "cell" | "cellphone" | "telephone" => KnownColumn::Phone,
             "status" => KnownColumn::Status,
-            "created_at" => KnownColumn::CreatedAt,
-            "ip" => KnownColumn::Ip,
-            "user_agent" => KnownColumn::UserAgent,
+            "createdat" | "created" | "datecreated" | "createddate" => KnownColumn::CreatedAt,
+            "ip" | "ipaddress" => KnownColumn::Ip,
+            "useragent" => KnownColumn::UserAgent,
             _ => return None,
         })
     }
 }
 
-/// How each column of the file is used.
+/// Mapping of the file's columns to lead attributes and custom fields.
 #[derive(Debug)]
 struct ColumnMap {
     headers: Vec<String>,
     known: HashMap<KnownColumn, usize>,
     /// Custom fields: index and key (the header as written, trimmed).
     custom: Vec<(usize, String)>,
+    /// Columns without a header, such as the one a trailing separator in the
+    /// header line makes. They are skipped while their cells are blank.
+    unnamed: Vec<usize>,
 }
 
 impl ColumnMap {
     fn new(headers: Vec<String>) -> Result<ColumnMap, Error> {
         let mut known = HashMap::new();
         let mut custom = Vec::new();
+        let mut unnamed = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (index, header) in headers.iter().enumerate() {
             if header.is_empty() {
-                return Err(Error::InvalidInput(format!(
-                    "column {} has an empty header: name the column or delete it",
-                    index + 1
-                )));
+                unnamed.push(index);
+                continue;
             }
             let folded = header.to_lowercase();
             if let Some(first) = seen.insert(folded, index) {
@@ -198,7 +217,7 @@ impl ColumnMap {
                 None => custom.push((index, header.clone())),
             }
         }
-        Ok(ColumnMap { headers, known, custom })
+        Ok(ColumnMap { headers, known, custom, unnamed })
     }
 }
 
@@ -211,7 +230,7 @@ struct Batch {
 /// Reads lead rows from CSV data, a batch at a time, so that memory stays flat
 /// however long the file is.
 struct LeadReader<R: Read> {
-    records: csv::Reader<BufReader<R>>,
+    records: csv::Reader<ScanReader<BufReader<R>>>,
     columns: ColumnMap,
     /// Number of the next data row as a spreadsheet shows it.
     next_row: u64,
@@ -227,7 +246,7 @@ impl<R: Read> LeadReader<R> {
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(true)
-            .from_reader(input);
+            .from_reader(ScanReader::new(input, delimiter));
         let header_record = records.byte_headers().map_err(csv_error)?.clone();
         if header_record.is_empty() || header_record.iter().all(|cell| cell.is_empty()) {
             return Err(Error::InvalidInput(
@@ -259,11 +278,27 @@ impl<R: Read> LeadReader<R> {
         let mut record = csv::ByteRecord::new();
         while batch.leads.len() < max_rows {
             if !self.records.read_byte_record(&mut record).map_err(csv_error)? {
+                if let Some(line) = self.records.get_ref().unclosed_quote_line() {
+                    return Err(Error::InvalidInput(format!(
+                        "the quote that opens a cell on line {line} is never closed, so every line after it \
+                         would be read into that one cell: add the closing \" and import the file again"
+                    )));
+                }
                 break;
             }
             let row = self.next_row;
             self.next_row += 1;
-            let line = record.position().map(|position| position.line()).unwrap_or(row);
+            let byte = record.position().map(|position| position.byte()).unwrap_or(0);
+            let line = self.records.get_mut().line_at(byte);
+            if let Some(column) = record.iter().position(|cell| std::str::from_utf8(cell).is_err()) {
+                // One undecodable cell means the whole file is in another encoding:
+                // importing the rest would leave a half import to clean up later.
+                let header = self.columns.headers.get(column).map(String::as_str).unwrap_or("");
+                return Err(Error::InvalidInput(format!(
+                    "row {row} (line {line}), column {header:?} is not valid UTF-8: the file seems to be in \
+                     another encoding, such as Windows-1252 or Latin-1; save it as UTF-8 and import it again"
+                )));
+            }
             match self.parse_row(&record, default_created_at) {
                 Ok(Some(lead)) => batch.leads.push(lead),
                 Ok(None) => {}
@@ -283,33 +318,37 @@ impl<R: Read> LeadReader<R> {
         let reject = |column: &str, value: &str, message: String| RowError {
             row: 0,
             line: 0,
-            column: column.to_string(),
+            column: (!column.is_empty()).then(|| column.to_string()),
             value: value.to_string(),
             message,
         };
 
-        let mut cells = Vec::with_capacity(record.len());
-        for (index, cell) in record.iter().enumerate() {
-            let column = self.columns.headers.get(index).map(String::as_str).unwrap_or("-");
-            match std::str::from_utf8(cell) {
-                Ok(text) => cells.push(text),
-                Err(_) => {
-                    let lossy = String::from_utf8_lossy(cell);
-                    let message = format!("{lossy:?} is not valid UTF-8: save the file as UTF-8 and import it again");
-                    return Err(reject(column, &lossy, message));
-                }
-            }
-        }
+        // The caller has checked that every cell is UTF-8.
+        let cells: Vec<&str> = record.iter().map(|cell| std::str::from_utf8(cell).unwrap_or_default()).collect();
         if cells.iter().all(|cell| trim_value(cell).is_empty()) {
             return Ok(None);
         }
         let expected = self.columns.headers.len();
         if cells.len() != expected {
             return Err(reject(
-                "-",
+                "",
                 "",
                 format!("row has {} cells but the header has {expected}: check for a stray or missing separator", cells.len()),
             ));
+        }
+        for (index, cell) in cells.iter().enumerate() {
+            let header = self.columns.headers[index].as_str();
+            if let Some(control) = cell.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                let message = format!(
+                    "contains the control character U+{:04X}, which cannot be stored: remove it",
+                    u32::from(control)
+                );
+                return Err(reject(header, cell, message));
+            }
+        }
+        if let Some(&index) = self.columns.unnamed.iter().find(|&&index| !trim_value(cells[index]).is_empty()) {
+            let message = format!("column {} has no header but this row has a value in it: name the column", index + 1);
+            return Err(reject("", cells[index], message));
         }
 
         let cell = |column: KnownColumn| -> Option<&str> {
@@ -320,7 +359,7 @@ impl<R: Read> LeadReader<R> {
                 .filter(|value| !value.is_empty())
         };
         let header = |column: KnownColumn| -> &str {
-            self.columns.known.get(&column).map(|&index| self.columns.headers[index].as_str()).unwrap_or("-")
+            self.columns.known.get(&column).map(|&index| self.columns.headers[index].as_str()).unwrap_or("")
         };
 
         let email = match cell(KnownColumn::Email) {
@@ -332,7 +371,7 @@ impl<R: Read> LeadReader<R> {
             None => None,
         };
         if email.is_none() && phone.is_none() {
-            return Err(reject("-", "", "row has neither an email nor a phone: a lead needs one".to_string()));
+            return Err(reject("", "", "row has neither an email nor a phone: a lead needs one".to_string()));
         }
 
         let status = match cell(KnownColumn::Status) {
@@ -342,7 +381,8 @@ impl<R: Read> LeadReader<R> {
             None => LeadStatus::Active,
         };
         let created_at = match cell(KnownColumn::CreatedAt) {
-            Some(raw) => parse_created_at(raw).map_err(|message| reject(header(KnownColumn::CreatedAt), raw, message))?,
+            Some(raw) => parse_created_at(raw, default_created_at)
+                .map_err(|message| reject(header(KnownColumn::CreatedAt), raw, message))?,
             None => default_created_at,
         };
         let ip = match cell(KnownColumn::Ip) {
@@ -390,9 +430,15 @@ fn csv_error(error: csv::Error) -> Error {
     }
 }
 
-/// Drops a leading UTF-8 byte order mark, which Excel writes.
+/// Drops a leading UTF-8 byte order mark, which Excel writes, and rejects
+/// UTF-16 files, which "Unicode text" exports produce.
 fn skip_utf8_bom(input: &mut impl BufRead) -> Result<(), Error> {
     let start = input.fill_buf().map_err(|source| Error::Io { context: "cannot read the CSV file".to_string(), source })?;
+    if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
+        return Err(Error::InvalidInput(
+            "the file is UTF-16 encoded: save it as \"CSV UTF-8\" and import it again".to_string(),
+        ));
+    }
     if start.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.consume(3);
     }
@@ -426,10 +472,27 @@ fn split_full_name(full: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Earliest creation time accepted: older dates are almost always a spreadsheet
+/// default or a typo.
+const EARLIEST_CREATED_AT: &str = "1990-01-01T00:00:00Z";
+
 /// Parses a creation time: RFC 3339 / ISO 8601 with an offset, a date and time
-/// without one (taken as UTC), or a bare date (midnight UTC).
-pub fn parse_created_at(raw: &str) -> Result<DateTime<Utc>, String> {
-    let value = raw.trim();
+/// without one (taken as UTC), or a bare date (midnight UTC). Rejects times
+/// before 1990 and more than a day after `now`, since a lead from the future
+/// would stay at the top of every newest-first list.
+pub fn parse_created_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let timestamp = parse_timestamp(raw.trim())?;
+    let earliest = DateTime::parse_from_rfc3339(EARLIEST_CREATED_AT).map(|time| time.with_timezone(&Utc)).unwrap_or_default();
+    if timestamp < earliest {
+        return Err(format!("invalid date {raw:?}: it is before 1990; check the year"));
+    }
+    if timestamp > now + chrono::Duration::days(1) {
+        return Err(format!("invalid date {raw:?}: it is in the future; check the year"));
+    }
+    Ok(timestamp)
+}
+
+fn parse_timestamp(value: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(timestamp) = DateTime::parse_from_rfc3339(value) {
         return Ok(timestamp.with_timezone(&Utc));
     }
@@ -456,21 +519,34 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+    }
+
     #[test]
     fn created_at_accepts_documented_formats() {
         let expected = Utc.with_ymd_and_hms(2024, 3, 10, 14, 5, 0).unwrap();
-        assert_eq!(parse_created_at("2024-03-10T14:05:00Z"), Ok(expected));
-        assert_eq!(parse_created_at("2024-03-10T16:05:00+02:00"), Ok(expected));
-        assert_eq!(parse_created_at("2024-03-10 14:05:00"), Ok(expected));
-        assert_eq!(parse_created_at("2024-03-10T14:05:00"), Ok(expected));
-        assert_eq!(parse_created_at("2024-03-10"), Ok(Utc.with_ymd_and_hms(2024, 3, 10, 0, 0, 0).unwrap()));
+        assert_eq!(parse_created_at("2024-03-10T14:05:00Z", now()), Ok(expected));
+        assert_eq!(parse_created_at("2024-03-10T16:05:00+02:00", now()), Ok(expected));
+        assert_eq!(parse_created_at("2024-03-10 14:05:00", now()), Ok(expected));
+        assert_eq!(parse_created_at("2024-03-10T14:05:00", now()), Ok(expected));
+        let midnight = Utc.with_ymd_and_hms(2024, 3, 10, 0, 0, 0).unwrap();
+        assert_eq!(parse_created_at("2024-03-10", now()), Ok(midnight));
     }
 
     #[test]
     fn created_at_rejects_other_formats() {
         for bad in ["03/10/2024", "2024-13-01", "yesterday", "2024-03-10 25:00:00"] {
-            assert!(parse_created_at(bad).unwrap_err().starts_with("invalid date"), "{bad}");
+            let error = parse_created_at(bad, now()).unwrap_err();
+            assert!(error.starts_with(&format!("invalid date {bad:?}")), "{error}");
         }
+    }
+
+    #[test]
+    fn created_at_rejects_far_past_and_future() {
+        assert!(parse_created_at("1900-01-01", now()).unwrap_err().contains("before 1990"));
+        assert!(parse_created_at("2999-01-01", now()).unwrap_err().contains("in the future"));
+        assert!(parse_created_at("2026-01-01T12:00:00Z", now()).is_ok(), "a few hours ahead is clock skew");
     }
 
     #[test]
@@ -493,6 +569,9 @@ mod tests {
         assert_eq!(KnownColumn::from_header("First Name"), Some(KnownColumn::FirstName));
         assert_eq!(KnownColumn::from_header("EMAIL"), Some(KnownColumn::Email));
         assert_eq!(KnownColumn::from_header("user-agent"), Some(KnownColumn::UserAgent));
+        assert_eq!(KnownColumn::from_header("E-mail Address"), Some(KnownColumn::Email));
+        assert_eq!(KnownColumn::from_header("Phone Number"), Some(KnownColumn::Phone));
+        assert_eq!(KnownColumn::from_header("Mobile"), Some(KnownColumn::Phone));
         assert_eq!(KnownColumn::from_header("utm_campaign"), None);
     }
 }

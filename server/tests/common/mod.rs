@@ -24,8 +24,24 @@ pub async fn get(pool: &PgPool, uri: &str) -> (StatusCode, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Sends a GET request and returns the status and the `Location` header.
+pub async fn get_location(pool: &PgPool, uri: &str) -> (StatusCode, String) {
+    let config = Config::from_lookup(|_| None).expect("default configuration is valid");
+    let app = router(AppState { leptos_options: leptos_options(&config), pool: pool.clone() });
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).expect("valid request"))
+        .await
+        .expect("router answers");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (response.status(), location)
+}
+
 /// Creates a source and returns its id.
-#[track_caller]
 pub async fn create_source(pool: &PgPool, name: &str) -> i64 {
     sqlx::query_scalar("insert into sources (name) values ($1) returning id")
         .bind(name)
