@@ -103,7 +103,7 @@ async fn seed_creates_varied_realistic_data(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
-async fn seed_refuses_a_database_with_leads(pool: PgPool) {
+async fn seed_rejects_a_database_with_leads(pool: PgPool) {
     seed(&pool, options(10, 1)).await.expect("first seed");
 
     let error = seed(&pool, options(10, 1)).await.expect_err("second seed rejected");

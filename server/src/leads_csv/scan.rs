@@ -1,7 +1,8 @@
-//! A pass-through reader that watches the raw CSV bytes for what the `csv`
-//! crate does not report: the line each record starts on (its own line count is
-//! off for CRLF files) and a quote that is never closed, which would otherwise
-//! swallow the rest of the file into one cell.
+//! A pass-through reader that watches the raw CSV bytes for two things the
+//! `csv` crate does not report reliably. The first is the line each record
+//! starts on, because its own line count is off for CRLF files. The second is a
+//! quote that is never closed, which would swallow the rest of the file into one
+//! cell.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};

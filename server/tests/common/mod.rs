@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use axum::response::Response;
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use tower::ServiceExt;
@@ -11,14 +12,18 @@ use leadbase::cli::leptos_options;
 use leadbase::config::Config;
 use leadbase::router::{router, AppState};
 
-/// Sends a GET request through the real router and returns status and body.
-pub async fn get(pool: &PgPool, uri: &str) -> (StatusCode, String) {
+/// Sends a GET request through the real router.
+pub async fn send(pool: &PgPool, uri: &str) -> Response {
     let config = Config::from_lookup(|_| None).expect("default configuration is valid");
     let app = router(AppState { leptos_options: leptos_options(&config), pool: pool.clone() });
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).expect("valid request"))
+    app.oneshot(Request::get(uri).body(Body::empty()).expect("valid request"))
         .await
-        .expect("router answers");
+        .expect("router answers")
+}
+
+/// Sends a GET request and returns status and body.
+pub async fn get(pool: &PgPool, uri: &str) -> (StatusCode, String) {
+    let response = send(pool, uri).await;
     let status = response.status();
     let bytes = response.into_body().collect().await.expect("body readable").to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
@@ -26,12 +31,7 @@ pub async fn get(pool: &PgPool, uri: &str) -> (StatusCode, String) {
 
 /// Sends a GET request and returns the status and the `Location` header.
 pub async fn get_location(pool: &PgPool, uri: &str) -> (StatusCode, String) {
-    let config = Config::from_lookup(|_| None).expect("default configuration is valid");
-    let app = router(AppState { leptos_options: leptos_options(&config), pool: pool.clone() });
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).expect("valid request"))
-        .await
-        .expect("router answers");
+    let response = send(pool, uri).await;
     let location = response
         .headers()
         .get("location")
