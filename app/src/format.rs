@@ -29,6 +29,40 @@ pub fn encode_query_component(value: &str) -> String {
     encoded
 }
 
+/// Decodes a query-string component: `%XX` escapes become bytes and `+` a
+/// space, as HTML forms encode them. A malformed escape is kept as written, and
+/// bytes that are not UTF-8 become U+FFFD.
+pub fn decode_query_component(value: &str) -> String {
+    fn hex(byte: u8) -> Option<u8> {
+        (byte as char).to_digit(16).map(|digit| digit as u8)
+    }
+
+    let bytes = value.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = match (bytes[index], bytes.get(index + 1), bytes.get(index + 2)) {
+            (b'%', Some(&high), Some(&low)) => hex(high).zip(hex(low)).map(|(high, low)| high * 16 + low),
+            _ => None,
+        };
+        match (escaped, bytes[index]) {
+            (Some(byte), _) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            (None, b'+') => {
+                decoded.push(b' ');
+                index += 1;
+            }
+            (None, byte) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 /// Builds a query string (without the leading `?`) from name and value pairs,
 /// leaving out pairs without a value.
 pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<String>)>) -> String {
@@ -58,6 +92,14 @@ mod tests {
     fn query_component_encodes_reserved_characters() {
         assert_eq!(encode_query_component("a+b&c#d%e f"), "a%2Bb%26c%23d%25e%20f");
         assert_eq!(encode_query_component("Zoë"), "Zo%C3%AB");
+    }
+
+    #[test]
+    fn query_component_decodes_escapes_and_plus() {
+        assert_eq!(decode_query_component("a%2Bb+c%26%23"), "a+b c&#");
+        assert_eq!(decode_query_component("Zo%C3%AB"), "Zoë");
+        assert_eq!(decode_query_component("100%"), "100%");
+        assert_eq!(decode_query_component("%zz%4"), "%zz%4");
     }
 
     #[test]

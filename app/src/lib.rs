@@ -11,6 +11,7 @@
 pub mod api;
 pub mod components;
 pub mod contact;
+pub mod filter;
 pub mod format;
 pub mod model;
 pub mod pages;

@@ -1,0 +1,463 @@
+//! The lead view as it travels in the URL: filters, sort and paging. One pair
+//! of functions parses it from a query string and prints it back, so a reload,
+//! back/forward and a pasted link all restore the same view.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::contact::trim_value;
+use crate::format::{decode_query_component, query_string};
+use crate::model::{LeadStatus, PageRequest, DEFAULT_PAGE_SIZE};
+
+/// Query parameters a lead view understands, in the order they are printed.
+pub const PARAMS: [&str; 11] = ["source", "name", "email", "phone", "status", "from", "to", "tz", "sort", "page", "size"];
+
+/// Maximum length of a text filter, in characters. Longer values are pasted
+/// rows or documents, never something an operator searches for.
+pub const MAX_FILTER_CHARS: usize = 200;
+
+/// Which leads a view shows. Every condition that is set must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadFilter {
+    pub source_id: Option<i64>,
+    /// Case- and accent-insensitive substring of first, last or full name.
+    pub name: Option<String>,
+    /// Case-insensitive substring of the email address.
+    pub email: Option<String>,
+    /// Compared by digits alone; always contains at least one digit.
+    pub phone: Option<String>,
+    /// Any of these statuses; empty means every status.
+    pub statuses: Vec<LeadStatus>,
+    /// First day included, in `time_zone`.
+    pub created_from: Option<NaiveDate>,
+    /// Last day included, in `time_zone`.
+    pub created_to: Option<NaiveDate>,
+    /// IANA zone that the day boundaries are taken in; UTC when unset.
+    pub time_zone: Option<String>,
+}
+
+impl LeadFilter {
+    /// Returns whether any condition other than the source is set.
+    pub fn is_narrowed(&self) -> bool {
+        self.name.is_some()
+            || self.email.is_some()
+            || self.phone.is_some()
+            || !self.statuses.is_empty()
+            || self.created_from.is_some()
+            || self.created_to.is_some()
+    }
+
+    /// Checks rules that span several parameters: a date range must not end
+    /// before it starts.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if let (Some(from), Some(to)) = (self.created_from, self.created_to) {
+            if from > to {
+                return Err(ParamError {
+                    param: "from".to_string(),
+                    value: from.to_string(),
+                    message: format!("the start date is after the end date {to}; swap the dates"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Columns a lead table can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortColumn {
+    CreatedAt,
+    Name,
+    Email,
+    Phone,
+    Status,
+    Source,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 6] =
+        [SortColumn::CreatedAt, SortColumn::Name, SortColumn::Email, SortColumn::Phone, SortColumn::Status, SortColumn::Source];
+
+    /// The name used in the `sort` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortColumn::CreatedAt => "created_at",
+            SortColumn::Name => "name",
+            SortColumn::Email => "email",
+            SortColumn::Phone => "phone",
+            SortColumn::Status => "status",
+            SortColumn::Source => "source",
+        }
+    }
+
+    fn parse(value: &str) -> Option<SortColumn> {
+        SortColumn::ALL.into_iter().find(|column| column.as_str() == value)
+    }
+}
+
+/// Sort order of a lead table. The lead id always breaks ties, in the same
+/// direction, so pages never repeat or skip rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl Default for LeadSort {
+    /// Newest first.
+    fn default() -> Self {
+        LeadSort { column: SortColumn::CreatedAt, descending: true }
+    }
+}
+
+impl LeadSort {
+    /// The `sort` parameter value: the column name, with `-` for descending.
+    pub fn to_param(self) -> String {
+        let sign = if self.descending { "-" } else { "" };
+        format!("{sign}{}", self.column.as_str())
+    }
+
+    fn parse(value: &str) -> Option<LeadSort> {
+        let (descending, name) = match value.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, value),
+        };
+        SortColumn::parse(name).map(|column| LeadSort { column, descending })
+    }
+}
+
+/// A query parameter that could not be used, with the accepted values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamError {
+    pub param: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {} {:?}: {}", self.param, self.value, self.message)
+    }
+}
+
+/// Everything a lead table shows: filter, sort and page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadView {
+    pub filter: LeadFilter,
+    pub sort: LeadSort,
+    pub page: PageRequest,
+}
+
+impl LeadView {
+    /// Parses a raw query string (without `?`), percent-decoding names and values.
+    pub fn from_query_string(query: &str) -> (LeadView, Vec<ParamError>) {
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode_query_component(name), decode_query_component(value))
+            })
+            .collect();
+        LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+    }
+
+    /// Parses decoded parameters. An invalid or unknown parameter is reported
+    /// and its default used instead, so a bad link still shows a table; callers
+    /// that must reject bad input (the JSON API) check the returned errors. A
+    /// repeated parameter takes its last value.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (LeadView, Vec<ParamError>) {
+        let mut view = LeadView::default();
+        let mut errors = Vec::new();
+        let mut page = None;
+        let mut size = None;
+        let mut error = |param: &str, value: &str, message: String| {
+            errors.push(ParamError { param: param.to_string(), value: value.to_string(), message });
+        };
+
+        for (name, raw) in pairs {
+            match name {
+                "source" => match raw.trim().parse::<i64>() {
+                    Ok(id) if id > 0 => view.filter.source_id = Some(id),
+                    _ if raw.trim().is_empty() => view.filter.source_id = None,
+                    _ => error(name, raw, "expected a source id, a whole number from 1".to_string()),
+                },
+                "name" => view.filter.name = parse_text(name, raw, &mut error),
+                "email" => view.filter.email = parse_text(name, raw, &mut error),
+                "phone" => {
+                    let phone = parse_text(name, raw, &mut error);
+                    view.filter.phone = match phone {
+                        Some(phone) if !phone.chars().any(|c| c.is_ascii_digit()) => {
+                            error(name, raw, "a phone filter needs at least one digit".to_string());
+                            None
+                        }
+                        phone => phone,
+                    };
+                }
+                "status" => view.filter.statuses = parse_statuses(raw, &mut error),
+                "from" => view.filter.created_from = parse_date(name, raw, &mut error),
+                "to" => view.filter.created_to = parse_date(name, raw, &mut error),
+                "tz" => view.filter.time_zone = parse_time_zone(raw, &mut error),
+                "sort" => match LeadSort::parse(raw.trim()) {
+                    Some(sort) => view.sort = sort,
+                    None if raw.trim().is_empty() => view.sort = LeadSort::default(),
+                    None => error(name, raw, sort_help()),
+                },
+                "page" => page = Some(raw),
+                "size" => size = Some(raw),
+                _ => error(name, raw, format!("unknown parameter; expected one of {}", PARAMS.join(", "))),
+            }
+        }
+
+        let (request, notices) = PageRequest::from_query(page, size);
+        view.page = request;
+        for notice in notices {
+            let (param, value) = if notice.contains("page size") { ("size", size) } else { ("page", page) };
+            error(param, value.unwrap_or_default(), notice);
+        }
+        if let Err(range_error) = view.filter.validate() {
+            errors.push(range_error);
+        }
+        (view, errors)
+    }
+
+    /// Prints the view as a query string (without `?`) that
+    /// [`LeadView::from_query_string`] parses back to the same view. Values at
+    /// their defaults are left out, so links stay short.
+    pub fn to_query_string(&self) -> String {
+        let filter = &self.filter;
+        let statuses = (!filter.statuses.is_empty())
+            .then(|| filter.statuses.iter().map(|status| status.as_str()).collect::<Vec<_>>().join(","));
+        let sort = (self.sort != LeadSort::default()).then(|| self.sort.to_param());
+        let page = (self.page.page != 1).then(|| self.page.page.to_string());
+        let size = (self.page.size != DEFAULT_PAGE_SIZE).then(|| self.page.size.to_string());
+        query_string([
+            ("source", filter.source_id.map(|id| id.to_string())),
+            ("name", filter.name.clone()),
+            ("email", filter.email.clone()),
+            ("phone", filter.phone.clone()),
+            ("status", statuses),
+            ("from", filter.created_from.map(|date| date.to_string())),
+            ("to", filter.created_to.map(|date| date.to_string())),
+            ("tz", filter.time_zone.clone()),
+            ("sort", sort),
+            ("page", page),
+            ("size", size),
+        ])
+    }
+}
+
+fn sort_help() -> String {
+    let names: Vec<&str> = SortColumn::ALL.iter().map(|column| column.as_str()).collect();
+    format!("expected one of {}, with - in front for descending", names.join(", "))
+}
+
+fn parse_text(name: &str, raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Option<String> {
+    let value = trim_value(raw);
+    if value.is_empty() {
+        return None;
+    }
+    if value.chars().count() > MAX_FILTER_CHARS {
+        error(name, raw, format!("longer than {MAX_FILTER_CHARS} characters; shorten it"));
+        return None;
+    }
+    Some(value.to_string())
+}
+
+fn parse_statuses(raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Vec<LeadStatus> {
+    let mut wanted = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+        match part.parse::<LeadStatus>() {
+            Ok(status) => wanted.push(status),
+            Err(invalid) => error("status", part, invalid.to_string()),
+        }
+    }
+    // The canonical order keeps one URL per set of statuses.
+    LeadStatus::ALL.into_iter().filter(|status| wanted.contains(status)).collect()
+}
+
+fn parse_date(name: &str, raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Option<NaiveDate> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        Ok(date) => Some(date),
+        Err(_) => {
+            error(name, raw, "expected a date as YYYY-MM-DD, such as 2024-03-10".to_string());
+            None
+        }
+    }
+}
+
+/// Checks the shape of an IANA zone name. Whether the zone exists is checked on
+/// the server, which has the zone database.
+fn parse_time_zone(raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Option<String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let well_formed = value.len() <= 64
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+    if !well_formed {
+        error("tz", raw, "expected an IANA time zone such as Europe/Berlin or UTC".to_string());
+        return None;
+    }
+    Some(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &str) -> (LeadView, Vec<ParamError>) {
+        LeadView::from_query_string(query)
+    }
+
+    #[test]
+    fn empty_query_is_default_view() {
+        assert_eq!(parse(""), (LeadView::default(), vec![]));
+        assert_eq!(LeadView::default().to_query_string(), "");
+    }
+
+    #[test]
+    fn every_parameter_parses() {
+        let (view, errors) = parse(
+            "source=3&name=Jos%C3%A9&email=ACME.example&phone=%2B1%20555&status=sold,active\
+             &from=2024-03-01&to=2024-03-31&tz=Europe/Berlin&sort=-email&page=2&size=25",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(view.filter.source_id, Some(3));
+        assert_eq!(view.filter.name.as_deref(), Some("José"));
+        assert_eq!(view.filter.email.as_deref(), Some("ACME.example"));
+        assert_eq!(view.filter.phone.as_deref(), Some("+1 555"));
+        assert_eq!(view.filter.statuses, [LeadStatus::Active, LeadStatus::Sold]);
+        assert_eq!(view.filter.created_from, NaiveDate::from_ymd_opt(2024, 3, 1));
+        assert_eq!(view.filter.created_to, NaiveDate::from_ymd_opt(2024, 3, 31));
+        assert_eq!(view.filter.time_zone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(view.sort, LeadSort { column: SortColumn::Email, descending: true });
+        assert_eq!(view.page, PageRequest { page: 2, size: 25 });
+    }
+
+    #[test]
+    fn plus_in_query_is_a_space_but_encoded_plus_is_kept() {
+        assert_eq!(parse("name=Mary+Ann").0.filter.name.as_deref(), Some("Mary Ann"));
+        assert_eq!(parse("email=jane%2B").0.filter.email.as_deref(), Some("jane+"));
+    }
+
+    #[test]
+    fn invalid_values_are_reported_and_ignored() {
+        let (view, errors) = parse("status=sold,won&from=03/10/2024&sort=age&bogus=1&phone=()-");
+        assert_eq!(view.filter.statuses, [LeadStatus::Sold]);
+        assert_eq!(view.filter.created_from, None);
+        assert_eq!(view.filter.phone, None);
+        assert_eq!(view.sort, LeadSort::default());
+        let params: Vec<&str> = errors.iter().map(|error| error.param.as_str()).collect();
+        assert_eq!(params, ["status", "from", "sort", "bogus", "phone"]);
+        assert!(errors[0].to_string().contains("\"won\""), "{}", errors[0]);
+        assert!(errors[2].message.contains("created_at, name, email"), "{}", errors[2]);
+        assert!(errors[4].message.contains("at least one digit"), "{}", errors[4]);
+    }
+
+    #[test]
+    fn start_after_end_is_an_error_that_keeps_both_dates() {
+        let (view, errors) = parse("from=2024-03-11&to=2024-03-10");
+        assert_eq!(view.filter.created_from, NaiveDate::from_ymd_opt(2024, 3, 11));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("after the end date"), "{}", errors[0]);
+        assert!(view.filter.validate().is_err());
+    }
+
+    #[test]
+    fn filter_values_are_trimmed() {
+        let view = parse("email=%20JANE%40EXAMPLE.COM%C2%A0").0;
+        assert_eq!(view.filter.email.as_deref(), Some("JANE@EXAMPLE.COM"));
+    }
+
+    #[test]
+    fn statuses_print_in_canonical_order() {
+        let view = parse("status=suppressed,active,suppressed").0;
+        assert_eq!(view.to_query_string(), "status=active%2Csuppressed");
+    }
+
+    #[test]
+    fn reserved_characters_round_trip() {
+        let mut view = LeadView::default();
+        view.filter.name = Some("Zoë & \"Ann\" #1 50% 😀".to_string());
+        view.filter.email = Some("jane+promo@example.com".to_string());
+        let printed = view.to_query_string();
+        assert_eq!(parse(&printed), (view, vec![]));
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text as the parser leaves it: trimmed and not empty.
+    fn filter_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(
+            "\\PC{1,40}".prop_map(|text| trim_value(&text).to_string()).prop_filter("non-empty", |text| !text.is_empty()),
+        )
+    }
+
+    fn phone_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("[0-9][0-9 +()\\-.%&#]{0,20}".prop_map(|text| trim_value(&text).to_string()))
+    }
+
+    fn date() -> impl Strategy<Value = Option<NaiveDate>> {
+        proptest::option::of((1990i32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| {
+            NaiveDate::from_ymd_opt(y, m, d).expect("day 1-28 exists in every month")
+        }))
+    }
+
+    fn view() -> impl Strategy<Value = LeadView> {
+        (
+            proptest::option::of(1i64..i64::MAX),
+            filter_text(),
+            filter_text(),
+            phone_text(),
+            proptest::sample::subsequence(LeadStatus::ALL.to_vec(), 0..=5),
+            date(),
+            date(),
+            proptest::option::of(proptest::sample::select(vec!["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"])),
+            (proptest::sample::select(SortColumn::ALL.to_vec()), any::<bool>()),
+            (1u32..100_000, proptest::sample::select(crate::model::PAGE_SIZES.to_vec())),
+        )
+            .prop_map(|(source_id, name, email, phone, statuses, from, to, zone, (column, descending), (page, size))| {
+                // An inverted range is an error by design; keep generated ranges valid.
+                let (created_from, created_to) = match (from, to) {
+                    (Some(from), Some(to)) if from > to => (Some(to), Some(from)),
+                    range => range,
+                };
+                LeadView {
+                    filter: LeadFilter {
+                        source_id,
+                        name,
+                        email,
+                        phone,
+                        statuses,
+                        created_from,
+                        created_to,
+                        time_zone: zone.map(str::to_string),
+                    },
+                    sort: LeadSort { column, descending },
+                    page: PageRequest { page, size },
+                }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn printed_view_parses_back_unchanged(view in view()) {
+            let printed = view.to_query_string();
+            let (parsed, errors) = LeadView::from_query_string(&printed);
+            prop_assert!(errors.is_empty(), "{errors:?} for {printed}");
+            prop_assert_eq!(parsed, view);
+        }
+    }
+}
