@@ -56,6 +56,8 @@ create index leads_created_idx on leads (created_at, id);
 create index leads_source_email_idx on leads (source_id, email_normalized);
 create index leads_email_trgm_idx on leads using gin (email_normalized gin_trgm_ops);
 create index leads_phone_trgm_idx on leads using gin (phone_digits gin_trgm_ops);
+-- Exact digits, for a phone filter that carries a country prefix the stored number lacks.
+create index leads_phone_digits_idx on leads (phone_digits);
 create index leads_name_trgm_idx on leads using gin (name_folded gin_trgm_ops);
 
 create table lead_history (

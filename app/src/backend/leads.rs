@@ -2,12 +2,14 @@
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::Error;
+use crate::contact::phone_digits;
+use crate::filter::{LeadFilter, LeadSort, LeadView, SortColumn};
 use crate::model::{LeadStatus, LeadSummary, Page, PageRequest, Source};
 
 /// Who made a change, as recorded in a lead's history.
@@ -130,5 +132,127 @@ pub async fn list_by_source(
     .await?;
 
     // The triggers on `leads` keep `lead_count` exact, and reading it is free.
+    Ok(Page { items, total, page: request.page, size: request.size })
+}
+
+/// Escapes `\`, `%` and `_` so user text matches literally inside a LIKE pattern.
+fn escape_like(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Shortest phone number stored, in digits. A filter longer than a stored
+/// number matches it when the number is a suffix of at least this length,
+/// which covers a country prefix typed in the filter but absent in the data.
+const MIN_STORED_PHONE_DIGITS: usize = crate::contact::MIN_PHONE_DIGITS;
+
+/// Resolves the filter's day range to UTC instants: the start of the first
+/// day, and the start of the day after the last one (exclusive), in the
+/// filter's time zone.
+pub fn created_bounds(filter: &LeadFilter) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), Error> {
+    let zone: chrono_tz::Tz = match filter.time_zone.as_deref() {
+        None => chrono_tz::UTC,
+        Some(name) => name.parse().map_err(|_| {
+            Error::InvalidInput(format!("invalid tz {name:?}: expected an IANA time zone such as Europe/Berlin or UTC"))
+        })?,
+    };
+    let start_of = |date: chrono::NaiveDate| -> DateTime<Utc> {
+        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+        // Where a DST change skips midnight, the day starts at the first valid
+        // instant, an hour later.
+        zone.from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| zone.from_local_datetime(&(midnight + chrono::Duration::hours(1))).earliest())
+            .map(|local| local.with_timezone(&Utc))
+            .unwrap_or_else(|| midnight.and_utc())
+    };
+    let from = filter.created_from.map(start_of);
+    let to = filter.created_to.and_then(|date| date.succ_opt()).map(start_of);
+    Ok((from, to))
+}
+
+/// Appends the filter's conditions to a query that reads `leads l`, each
+/// starting with ` and `. Every value is a bound parameter.
+pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilter) -> Result<(), Error> {
+    filter.validate().map_err(|error| Error::InvalidInput(error.to_string()))?;
+
+    if let Some(source_id) = filter.source_id {
+        query.push(" and l.source_id = ").push_bind(source_id);
+    }
+    if let Some(name) = &filter.name {
+        query.push(" and l.name_folded like '%' || leadbase_fold(").push_bind(escape_like(name)).push(") || '%'");
+    }
+    if let Some(email) = &filter.email {
+        query.push(" and l.email_normalized like '%' || lower(").push_bind(escape_like(email)).push(") || '%'");
+    }
+    if let Some(phone) = &filter.phone {
+        let digits = phone_digits(phone);
+        if digits.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "invalid phone {phone:?}: a phone filter needs at least one digit"
+            )));
+        }
+        let suffixes: Vec<String> = (MIN_STORED_PHONE_DIGITS..digits.len()).map(|length| digits[digits.len() - length..].to_string()).collect();
+        query.push(" and (l.phone_digits like ").push_bind(format!("%{digits}%"));
+        query.push(" or l.phone_digits = any(").push_bind(suffixes).push("))");
+    }
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|status| status.as_str()).collect();
+        query.push(" and l.status = any(").push_bind(statuses).push("::lead_status[])");
+    }
+    let (from, to) = created_bounds(filter)?;
+    if let Some(from) = from {
+        query.push(" and l.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = to {
+        query.push(" and l.created_at < ").push_bind(to);
+    }
+    Ok(())
+}
+
+/// SQL ordering for a sort, with the lead id as final tiebreaker in the same
+/// direction so that pages never repeat or skip rows.
+fn order_by(sort: LeadSort) -> String {
+    let column = match sort.column {
+        SortColumn::CreatedAt => "l.created_at",
+        SortColumn::Name => "l.name_folded",
+        SortColumn::Email => "l.email_normalized",
+        SortColumn::Phone => "l.phone_digits",
+        SortColumn::Status => "l.status",
+        SortColumn::Source => "lower(s.name)",
+    };
+    let direction = if sort.descending { "desc" } else { "asc" };
+    format!(" order by {column} {direction}, l.id {direction}")
+}
+
+/// Lists one page of the leads a view selects, with the total across pages.
+pub async fn list(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
+    let mut count = QueryBuilder::<Postgres>::new("select count(*) from leads l where true");
+    push_conditions(&mut count, &view.filter)?;
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let total = u64::try_from(total).unwrap_or(0);
+
+    let request = view.page;
+    if request.offset() >= total {
+        return Ok(Page { items: Vec::new(), total, page: request.page, size: request.size });
+    }
+    let mut rows = QueryBuilder::<Postgres>::new(
+        "select l.id, l.source_id, s.name as source_name, l.first_name, l.last_name,
+                l.email, l.phone, l.status, l.created_at
+           from leads l
+           join sources s on s.id = l.source_id
+          where true",
+    );
+    push_conditions(&mut rows, &view.filter)?;
+    rows.push(order_by(view.sort));
+    rows.push(" limit ").push_bind(i64::from(request.size));
+    rows.push(" offset ").push_bind(i64::try_from(request.offset()).unwrap_or(i64::MAX));
+    let items = rows.build_query_as::<LeadSummary>().fetch_all(pool).await?;
     Ok(Page { items, total, page: request.page, size: request.size })
 }
