@@ -114,6 +114,26 @@ impl LeadSummary {
     }
 }
 
+/// A lead with every stored attribute, for the JSON API and the detail view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Lead {
+    pub id: i64,
+    pub source_id: i64,
+    pub source_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: LeadStatus,
+    /// Custom fields by key, as a JSON object.
+    pub fields: serde_json::Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// Rows per page that the lead tables offer.
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 50;

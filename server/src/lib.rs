@@ -1,6 +1,7 @@
 //! The Leadbase server: configuration, HTTP router, command line and the jobs
 //! that run beside the web app.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod leads_csv;

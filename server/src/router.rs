@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health))
+        .merge(crate::api::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use super::Error;
 use crate::contact::phone_digits;
 use crate::filter::{LeadFilter, LeadSort, LeadView, SortColumn};
-use crate::model::{LeadStatus, LeadSummary, Page, PageRequest, Source};
+use crate::model::{Lead, LeadStatus, LeadSummary, Page, PageRequest, Source};
 
 /// Who made a change, as recorded in a lead's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,8 +231,28 @@ fn order_by(sort: LeadSort) -> String {
     format!(" order by {column} {direction}, l.id {direction}")
 }
 
+/// Columns of [`LeadSummary`], for `leads l join sources s`.
+const SUMMARY_COLUMNS: &str = "l.id, l.source_id, s.name as source_name, l.first_name, l.last_name, \
+     l.email, l.phone, l.status, l.created_at";
+
+/// Columns of [`Lead`], for `leads l join sources s`.
+const LEAD_COLUMNS: &str = "l.id, l.source_id, s.name as source_name, l.first_name, l.last_name, \
+     l.email, l.phone, l.status, l.fields, host(l.ip) as ip, l.user_agent, l.created_at, l.updated_at";
+
 /// Lists one page of the leads a view selects, with the total across pages.
 pub async fn list(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
+    list_page(pool, view, SUMMARY_COLUMNS).await
+}
+
+/// Lists one page of the leads a view selects with every attribute, for the API.
+pub async fn list_full(pool: &PgPool, view: &LeadView) -> Result<Page<Lead>, Error> {
+    list_page(pool, view, LEAD_COLUMNS).await
+}
+
+async fn list_page<T>(pool: &PgPool, view: &LeadView, columns: &str) -> Result<Page<T>, Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
     let mut count = QueryBuilder::<Postgres>::new("select count(*) from leads l where true");
     push_conditions(&mut count, &view.filter)?;
     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
@@ -242,17 +262,13 @@ pub async fn list(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, E
     if request.offset() >= total {
         return Ok(Page { items: Vec::new(), total, page: request.page, size: request.size });
     }
-    let mut rows = QueryBuilder::<Postgres>::new(
-        "select l.id, l.source_id, s.name as source_name, l.first_name, l.last_name,
-                l.email, l.phone, l.status, l.created_at
-           from leads l
-           join sources s on s.id = l.source_id
-          where true",
-    );
+    let mut rows = QueryBuilder::<Postgres>::new(format!(
+        "select {columns} from leads l join sources s on s.id = l.source_id where true"
+    ));
     push_conditions(&mut rows, &view.filter)?;
     rows.push(order_by(view.sort));
     rows.push(" limit ").push_bind(i64::from(request.size));
     rows.push(" offset ").push_bind(i64::try_from(request.offset()).unwrap_or(i64::MAX));
-    let items = rows.build_query_as::<LeadSummary>().fetch_all(pool).await?;
+    let items = rows.build_query_as::<T>().fetch_all(pool).await?;
     Ok(Page { items, total, page: request.page, size: request.size })
 }

@@ -29,6 +29,13 @@ pub async fn get(pool: &PgPool, uri: &str) -> (StatusCode, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Sends a GET request and returns status and body parsed as JSON.
+pub async fn get_json(pool: &PgPool, uri: &str) -> (StatusCode, serde_json::Value) {
+    let (status, body) = get(pool, uri).await;
+    let json = serde_json::from_str(&body).unwrap_or_else(|error| panic!("{uri} returned invalid JSON ({error}): {body}"));
+    (status, json)
+}
+
 /// Sends a GET request and returns the status and the `Location` header.
 pub async fn get_location(pool: &PgPool, uri: &str) -> (StatusCode, String) {
     let response = send(pool, uri).await;
