@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::model::{Source, SourceLeads};
 #[cfg(feature = "ssr")]
-use crate::{backend::Error, model::PageRequest};
+use crate::{backend::Error, filter::LeadView, model::Page};
 
 #[cfg(feature = "ssr")]
 fn pool() -> Result<sqlx::PgPool, ServerFnError> {
@@ -19,22 +19,30 @@ pub async fn list_sources() -> Result<Vec<Source>, ServerFnError> {
     crate::backend::sources::list(&pool).await.map_err(Error::into_server_fn_error)
 }
 
-/// Loads a source and one page of its leads, newest first. Returns `None` for an
-/// unknown source id, so the page can respond with a 404.
+/// Loads one source, or `None` when the id is unknown.
 #[server]
-pub async fn get_source_leads(
-    source_id: i64,
-    page: u32,
-    size: u32,
-) -> Result<Option<SourceLeads>, ServerFnError> {
+pub async fn get_source(source_id: i64) -> Result<Option<Source>, ServerFnError> {
     let pool = pool()?;
-    let (request, _ignored) =
-        PageRequest::from_query(Some(&page.to_string()), Some(&size.to_string()));
+    crate::backend::sources::find(&pool, source_id).await.map_err(Error::into_server_fn_error)
+}
+
+/// Loads a source and one page of its leads under the view in `query`, a URL
+/// query string. Returns `None` for an unknown source id, so the page can
+/// respond with a 404.
+#[server]
+pub async fn get_source_leads(source_id: i64, query: String) -> Result<Option<SourceLeads>, ServerFnError> {
+    let pool = pool()?;
     let Some(source) = crate::backend::sources::find(&pool, source_id).await.map_err(Error::into_server_fn_error)? else {
         return Ok(None);
     };
-    let leads = crate::backend::leads::list_by_source(&pool, &source, request)
-        .await
-        .map_err(Error::into_server_fn_error)?;
-    Ok(Some(SourceLeads { source, leads }))
+    // Invalid parameters fall back to defaults; the page shows why.
+    let (view, _ignored) = LeadView::from_query_string(&query);
+    match crate::backend::leads::list_by_source(&pool, &source, &view).await {
+        Ok(leads) => Ok(Some(SourceLeads { source, leads, filter_error: None })),
+        Err(Error::InvalidInput(message)) => {
+            let leads = Page { items: Vec::new(), total: 0, page: view.page.page, size: view.page.size };
+            Ok(Some(SourceLeads { source, leads, filter_error: Some(message) }))
+        }
+        Err(error) => Err(error.into_server_fn_error()),
+    }
 }

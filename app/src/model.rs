@@ -223,6 +223,9 @@ pub fn last_page(total: u64, size: u32) -> u32 {
 pub struct SourceLeads {
     pub source: Source,
     pub leads: Page<LeadSummary>,
+    /// Why the filter could not run, such as a date range that ends before it
+    /// starts; `leads` is then empty.
+    pub filter_error: Option<String>,
 }
 
 #[cfg(test)]

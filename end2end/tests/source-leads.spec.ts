@@ -15,7 +15,7 @@ test("leads table has the Source Leads columns", async ({ page }) => {
 
   const headers = await page.getByRole("columnheader").allTextContents();
   expect(headers.slice(0, 5)).toEqual(["Name", "Email", "Phone", "Status", "Source"]);
-  expect(headers[5]).toMatch(/^Created At \(.+\)$/);
+  expect(headers[5]).toMatch(/^Created At \(.+\)/);
   expect(headers[6]).toBe("Actions");
 
   const firstRow = page.getByRole("row").nth(1);

@@ -1,3 +1,7 @@
+// The app's Leptos view types nest deeply; computing their layout in the
+// server build needs more than the default depth of 128.
+#![recursion_limit = "256"]
+
 //! The Leadbase server: configuration, HTTP router, command line and the jobs
 //! that run beside the web app.
 

@@ -7,7 +7,12 @@ use axum::http::StatusCode;
 use sqlx::PgPool;
 
 use app::backend::{leads, sources};
+use app::filter::LeadView;
 use app::model::PageRequest;
+
+fn view_of(page: PageRequest) -> LeadView {
+    LeadView { page, ..LeadView::default() }
+}
 use common::{create_source, get, get_location, insert_lead};
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
@@ -19,7 +24,7 @@ async fn leads_list_newest_first_with_id_tiebreak(pool: PgPool) {
     let newest = insert_lead(&pool, source_id, "Newest", "n@example.com", "2024-03-11T12:00:00Z").await;
 
     let source = sources::find(&pool, source_id).await.expect("query runs").expect("source exists");
-    let page = leads::list_by_source(&pool, &source, PageRequest { page: 1, size: 25 }).await.expect("list runs");
+    let page = leads::list_by_source(&pool, &source, &view_of(PageRequest { page: 1, size: 25 })).await.expect("list runs");
 
     let ids: Vec<i64> = page.items.iter().map(|lead| lead.id).collect();
     assert_eq!(ids, [newest, tie_b, tie_a, older]);
@@ -36,7 +41,7 @@ async fn leads_pages_cover_every_row_once(pool: PgPool) {
 
     let mut seen = Vec::new();
     for page_number in 1..=3 {
-        let page = leads::list_by_source(&pool, &source, PageRequest { page: page_number, size: 25 }).await.expect("list runs");
+        let page = leads::list_by_source(&pool, &source, &view_of(PageRequest { page: page_number, size: 25 })).await.expect("list runs");
         assert_eq!(page.total, 60);
         seen.extend(page.items.iter().map(|lead| lead.id));
     }
@@ -55,7 +60,7 @@ async fn leads_list_only_the_requested_source(pool: PgPool) {
     insert_lead(&pool, other, "Theirs", "theirs@example.com", "2024-03-10T00:00:00Z").await;
 
     let source = sources::find(&pool, wanted).await.expect("query runs").expect("source exists");
-    let page = leads::list_by_source(&pool, &source, PageRequest::default()).await.expect("list runs");
+    let page = leads::list_by_source(&pool, &source, &view_of(PageRequest::default())).await.expect("list runs");
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].first_name.as_deref(), Some("Mine"));
     assert_eq!(page.items[0].source_name, "Wanted");

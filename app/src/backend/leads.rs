@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use super::Error;
 use crate::contact::phone_digits;
 use crate::filter::{LeadFilter, LeadSort, LeadView, SortColumn};
-use crate::model::{Lead, LeadStatus, LeadSummary, Page, PageRequest, Source};
+use crate::model::{Lead, LeadStatus, LeadSummary, Page, Source};
 
 /// Who made a change, as recorded in a lead's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,37 +102,15 @@ pub async fn insert_many(
     Ok(inserted)
 }
 
-/// Lists one page of a source's leads, newest first. The lead id breaks ties
-/// between equal timestamps, so rows never repeat or vanish between pages.
-pub async fn list_by_source(
-    pool: &PgPool,
-    source: &Source,
-    request: PageRequest,
-) -> Result<Page<LeadSummary>, Error> {
-    // NOTE: OFFSET paging reads and skips every earlier row, so the last pages of
-    // a source with millions of leads are slower than the first ones.
-    let total = u64::try_from(source.lead_count).unwrap_or(0);
-    if request.offset() >= total {
-        return Ok(Page { items: Vec::new(), total, page: request.page, size: request.size });
-    }
-    let offset = i64::try_from(request.offset()).unwrap_or(i64::MAX);
-    let items = sqlx::query_as::<_, LeadSummary>(
-        "select l.id, l.source_id, s.name as source_name, l.first_name, l.last_name,
-                l.email, l.phone, l.status, l.created_at
-           from leads l
-           join sources s on s.id = l.source_id
-          where l.source_id = $1
-          order by l.created_at desc, l.id desc
-          limit $2 offset $3",
-    )
-    .bind(source.id)
-    .bind(i64::from(request.size))
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
-
-    // The triggers on `leads` keep `lead_count` exact, and reading it is free.
-    Ok(Page { items, total, page: request.page, size: request.size })
+/// Lists one page of a source's leads under a view's filter and sort. The
+/// view's own source is ignored in favour of `source`.
+pub async fn list_by_source(pool: &PgPool, source: &Source, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
+    let mut view = view.clone();
+    view.filter.source_id = Some(source.id);
+    // Unfiltered, the triggers on `leads` keep the total in `lead_count`, so
+    // the table of a source with millions of leads skips counting them.
+    let known_total = (!view.filter.is_narrowed()).then(|| u64::try_from(source.lead_count).unwrap_or(0));
+    list_page(pool, &view, SUMMARY_COLUMNS, known_total).await
 }
 
 /// Escapes `\`, `%` and `_` so user text matches literally inside a LIKE pattern.
@@ -241,22 +219,27 @@ const LEAD_COLUMNS: &str = "l.id, l.source_id, s.name as source_name, l.first_na
 
 /// Lists one page of the leads a view selects, with the total across pages.
 pub async fn list(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
-    list_page(pool, view, SUMMARY_COLUMNS).await
+    list_page(pool, view, SUMMARY_COLUMNS, None).await
 }
 
 /// Lists one page of the leads a view selects with every attribute, for the API.
 pub async fn list_full(pool: &PgPool, view: &LeadView) -> Result<Page<Lead>, Error> {
-    list_page(pool, view, LEAD_COLUMNS).await
+    list_page(pool, view, LEAD_COLUMNS, None).await
 }
 
-async fn list_page<T>(pool: &PgPool, view: &LeadView, columns: &str) -> Result<Page<T>, Error>
+async fn list_page<T>(pool: &PgPool, view: &LeadView, columns: &str, known_total: Option<u64>) -> Result<Page<T>, Error>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    let mut count = QueryBuilder::<Postgres>::new("select count(*) from leads l where true");
-    push_conditions(&mut count, &view.filter)?;
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let total = u64::try_from(total).unwrap_or(0);
+    let total = match known_total {
+        Some(total) => total,
+        None => {
+            let mut count = QueryBuilder::<Postgres>::new("select count(*) from leads l where true");
+            push_conditions(&mut count, &view.filter)?;
+            let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+            u64::try_from(total).unwrap_or(0)
+        }
+    };
 
     let request = view.page;
     if request.offset() >= total {

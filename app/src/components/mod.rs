@@ -1,8 +1,10 @@
 //! Building blocks shared by the pages.
 
+mod lead_filters;
 mod pager;
 mod status_badge;
 
+pub use lead_filters::{use_show_view, LeadFilters};
 pub use pager::Pager;
 pub use status_badge::StatusBadge;
 

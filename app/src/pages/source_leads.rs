@@ -3,46 +3,51 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::not_found::{set_response_status, NotFoundMessage};
-use crate::api::get_source_leads;
-use crate::components::{Notices, Pager, StatusBadge};
-use crate::model::{LeadSummary, PageRequest};
+use crate::api::{get_source, get_source_leads};
+use crate::components::{LeadFilters, Notices, Pager, StatusBadge};
+use crate::filter::{LeadFilter, LeadSort, LeadView, ParamError, SortColumn};
+use crate::format::thousands;
+use crate::model::{LeadSummary, PageRequest, SourceLeads};
 use crate::time::{format_in_zone, use_viewer_time_zone};
 
-/// `/sources/{id}/leads`: one source's leads, newest first, a page at a time.
+/// `/sources/{id}/leads`: one source's leads, filtered, sorted and paged as the
+/// URL says.
 #[component]
 pub fn SourceLeadsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
 
     let source_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
-    let paging = Memo::new(move |_| {
-        let query = query.read();
-        PageRequest::from_query(query.get("page").as_deref(), query.get("size").as_deref())
+    let parsed = Memo::new(move |_| {
+        let pairs: Vec<(String, String)> = query.with(|query| {
+            query.into_iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+        });
+        LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
     });
+    let view = Memo::new(move |_| parsed.get().0);
 
-    let data = Resource::new(
-        move || (source_id.get(), paging.get().0),
-        |(source_id, request)| async move {
+    // The source and its leads load separately, so a filter change reloads
+    // only the table and the filter bar keeps its focus and typed text.
+    let source = Resource::new(move || source_id.get(), |source_id| async move {
+        match source_id {
+            Some(id) => get_source(id).await,
+            None => Ok(None),
+        }
+    });
+    let leads = Resource::new(
+        move || (source_id.get(), view.get().to_query_string()),
+        |(source_id, query)| async move {
             match source_id {
-                Some(id) => get_source_leads(id, request.page, request.size).await,
+                Some(id) => get_source_leads(id, query).await,
                 None => Ok(None),
             }
         },
     );
-    let loading = RwSignal::new(false);
-    // The indicator only makes sense in the browser: on the server a pending
-    // flag can still be set while the finished table renders.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Transition
-            fallback=|| view! { <p class="loading">"Loading leads…"</p> }
-            set_pending=loading.write_only()
-        >
+        <Suspense fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
             {move || Suspend::new(async move {
-                let notices = paging.get_untracked().1;
-                match data.await {
+                match source.await {
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     Ok(None) => {
                         set_response_status(404);
@@ -52,65 +57,172 @@ pub fn SourceLeadsPage() -> impl IntoView {
                         };
                         view! { <NotFoundMessage message/> }.into_any()
                     }
-                    Ok(Some(found)) => {
-                        let source = found.source;
-                        let page = found.leads;
-                        let past_the_end = page.items.is_empty() && page.total > 0;
-                        view! {
-                            <Title text=source.name.clone()/>
-                            <nav class="breadcrumbs" aria-label="Breadcrumb">
-                                <a href="/sources">"Sources"</a>" / "<span>{source.name.clone()}</span>
-                            </nav>
-                            <h1>{source.name.clone()}</h1>
-                            <Notices notices/>
-                            <div class="table-status" aria-live="polite">
-                                {move || (hydrated.get() && loading.get()).then(|| view! { <span class="loading-indicator">"Loading…"</span> })}
-                            </div>
-                            {if page.total == 0 {
-                                view! {
-                                    <div class="empty-state">
-                                        <p>"This source has no leads yet."</p>
-                                        <p>"Import a CSV file into it: "
-                                            <code>{format!("scripts/leadbase import --source {} leads.csv", shell_quote(&source.name))}</code>
-                                        </p>
-                                    </div>
-                                }.into_any()
-                            } else if past_the_end {
-                                view! {
-                                    <div class="empty-state">
-                                        <p>{format!("Page {} is past the last page.", page.page)}</p>
-                                        <p><a href=format!("?page={}&size={}", page.last_page(), page.size)>"Go to the last page"</a></p>
-                                    </div>
-                                }.into_any()
-                            } else {
-                                let shown = page.items.len();
-                                view! {
-                                    <div class="table-scroll"><LeadTable leads=page.items.clone()/></div>
-                                    <Pager total=page.total page=page.page size=page.size shown/>
-                                }.into_any()
-                            }}
-                        }.into_any()
-                    }
+                    Ok(Some(source)) => view! {
+                        <Title text=source.name.clone()/>
+                        <nav class="breadcrumbs" aria-label="Breadcrumb">
+                            <a href="/sources">"Sources"</a>" / "<span>{source.name.clone()}</span>
+                        </nav>
+                        <h1>{source.name.clone()}</h1>
+                        <LeadFilters view/>
+                        <LeadResults leads view parsed/>
+                    }.into_any(),
                 }
+            })}
+        </Suspense>
+    }
+}
+
+type LeadsResource = Resource<Result<Option<SourceLeads>, ServerFnError>>;
+
+/// The notices, match count and table of a lead view, reloaded on every
+/// filter, sort or page change while the old rows stay visible.
+#[component]
+fn LeadResults(leads: LeadsResource, view: Memo<LeadView>, parsed: Memo<(LeadView, Vec<ParamError>)>) -> impl IntoView {
+    let loading = RwSignal::new(false);
+    // The indicator only makes sense in the browser: on the server a pending
+    // flag can still be set while the finished table renders.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> } set_pending=loading.write_only()>
+            {move || Suspend::new(async move {
+                let notices: Vec<String> = parsed.get_untracked().1.iter().map(ToString::to_string).collect();
+                let found = match leads.await {
+                    Err(error) => return view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    // The source vanished between the two requests.
+                    Ok(None) => return view! { <p class="error" role="alert">"This source no longer exists."</p> }.into_any(),
+                    Ok(Some(found)) => found,
+                };
+                let source_name = found.source.name.clone();
+                let page = found.leads;
+                let filtered = view.get_untracked().filter.is_narrowed();
+                let past_the_end = page.items.is_empty() && page.total > 0;
+                let body = if let Some(message) = found.filter_error {
+                    view! { <p class="error" role="alert">{message}</p> }.into_any()
+                } else if page.total == 0 && filtered {
+                    view! {
+                        <div class="empty-state">
+                            <p>"No leads match these filters."</p>
+                            <p><ClearFilters view/></p>
+                        </div>
+                    }.into_any()
+                } else if page.total == 0 {
+                    view! {
+                        <div class="empty-state">
+                            <p>"This source has no leads yet."</p>
+                            <p>"Import a CSV file into it: "
+                                <code>{format!("scripts/leadbase import --source {} leads.csv", shell_quote(&source_name))}</code>
+                            </p>
+                        </div>
+                    }.into_any()
+                } else if past_the_end {
+                    let mut last = view.get_untracked();
+                    last.page.page = page.last_page();
+                    view! {
+                        <div class="empty-state">
+                            <p>{format!("Page {} is past the last page.", page.page)}</p>
+                            <p><a href=format!("?{}", last.to_query_string())>"Go to the last page"</a></p>
+                        </div>
+                    }.into_any()
+                } else {
+                    let shown = page.items.len();
+                    view! {
+                        <div class="table-scroll"><LeadTable leads=page.items.clone() view/></div>
+                        <Pager total=page.total page=page.page size=page.size shown/>
+                    }.into_any()
+                };
+                view! {
+                    <Notices notices/>
+                    <div class="table-status" aria-live="polite">
+                        <span class="match-count">
+                            {if filtered { format!("{} matching leads", thousands(page.total)) } else { String::new() }}
+                        </span>
+                        {filtered.then(|| view! { <ClearFilters view/> })}
+                        {move || (hydrated.get() && loading.get()).then(|| view! { <span class="loading-indicator">"Loading…"</span> })}
+                    </div>
+                    {body}
+                }.into_any()
             })}
         </Transition>
     }
 }
 
+/// A link to the same table without filters, keeping sort and page size.
+#[component]
+fn ClearFilters(view: Memo<LeadView>) -> impl IntoView {
+    let href = move || {
+        let current = view.get();
+        let cleared = LeadView {
+            filter: LeadFilter::default(),
+            sort: current.sort,
+            page: PageRequest { page: 1, size: current.page.size },
+        };
+        format!("?{}", cleared.to_query_string())
+    };
+    view! { <a class="clear-filters" href=href>"Clear filters"</a> }
+}
+
+/// A column header that sorts the table by its column; a second click
+/// reverses the direction.
+#[component]
+fn SortHeader(label: &'static str, column: SortColumn, view: Memo<LeadView>) -> impl IntoView {
+    let zone = use_viewer_time_zone();
+    let current = move || view.read().sort;
+    let href = move || {
+        let mut next = view.get();
+        next.sort = if next.sort.column == column {
+            LeadSort { column, descending: !next.sort.descending }
+        } else {
+            // Dates start newest first; text starts at A.
+            LeadSort { column, descending: column == SortColumn::CreatedAt }
+        };
+        next.page.page = 1;
+        format!("?{}", next.to_query_string())
+    };
+    let aria_sort = move || {
+        let sort = current();
+        match (sort.column == column, sort.descending) {
+            (false, _) => "none",
+            (true, true) => "descending",
+            (true, false) => "ascending",
+        }
+    };
+    let indicator = move || {
+        let sort = current();
+        match (sort.column == column, sort.descending) {
+            (false, _) => "",
+            (true, true) => " ▼",
+            (true, false) => " ▲",
+        }
+    };
+    let text = move || {
+        if column == SortColumn::CreatedAt {
+            format!("{label} ({})", zone.get())
+        } else {
+            label.to_string()
+        }
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <a class="sort-link" href=href>{text}<span class="sort-indicator" aria-hidden="true">{indicator}</span></a>
+        </th>
+    }
+}
+
 /// Renders the table of leads with the Source Leads columns.
 #[component]
-fn LeadTable(leads: Vec<LeadSummary>) -> impl IntoView {
-    let zone = use_viewer_time_zone();
+fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
     view! {
         <table class="data-table leads-table">
             <thead>
                 <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Phone"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Source"</th>
-                    <th scope="col">{move || format!("Created At ({})", zone.get())}</th>
+                    <SortHeader label="Name" column=SortColumn::Name view/>
+                    <SortHeader label="Email" column=SortColumn::Email view/>
+                    <SortHeader label="Phone" column=SortColumn::Phone view/>
+                    <SortHeader label="Status" column=SortColumn::Status view/>
+                    <SortHeader label="Source" column=SortColumn::Source view/>
+                    <SortHeader label="Created At" column=SortColumn::CreatedAt view/>
                     <th scope="col">"Actions"</th>
                 </tr>
             </thead>

@@ -1,0 +1,193 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
+
+use crate::contact::trim_value;
+use crate::filter::{LeadFilter, LeadView};
+use crate::model::LeadStatus;
+use crate::time::use_viewer_time_zone;
+
+/// Delay between the last keystroke in a text filter and the URL update, so a
+/// typed word runs one query, not one per letter.
+const TYPING_DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// Returns a function that shows a view by changing the URL, which is the
+/// page's only state. Typing replaces the current history entry, so Back
+/// skips the intermediate states; other changes push a new one.
+pub fn use_show_view() -> impl Fn(LeadView, bool) + Clone + 'static {
+    let navigate = use_navigate();
+    let location = use_location();
+    move |view: LeadView, replace: bool| {
+        let path = location.pathname.get_untracked();
+        let query = view.to_query_string();
+        let target = if query.is_empty() { path } else { format!("{path}?{query}") };
+        navigate(&target, NavigateOptions { replace, scroll: false, ..Default::default() });
+    }
+}
+
+/// Returns the view in the address bar right now. Two filters edited within
+/// one debounce interval both build on the newest URL this way, where the memo
+/// could still hold the view from before the first change.
+fn latest_view(view: Memo<LeadView>) -> LeadView {
+    #[cfg(feature = "hydrate")]
+    if let Some(search) = web_sys::window().and_then(|window| window.location().search().ok()) {
+        return LeadView::from_query_string(search.trim_start_matches('?')).0;
+    }
+    view.get_untracked()
+}
+
+/// The filter bar above a lead table: name, email, phone, statuses and a
+/// created-date range. Every change goes to the URL, page reset to 1.
+#[component]
+pub fn LeadFilters(view: Memo<LeadView>) -> impl IntoView {
+    let show_view = use_show_view();
+    let zone = use_viewer_time_zone();
+
+    let change = {
+        let show_view = show_view.clone();
+        move |update: &dyn Fn(&mut LeadFilter), replace: bool| {
+            let mut next = latest_view(view);
+            update(&mut next.filter);
+            next.page.page = 1;
+            show_view(next, replace);
+        }
+    };
+
+    let text_input = {
+        let change = change.clone();
+        move |label: &'static str, name: &'static str, read: fn(&LeadFilter) -> Option<String>, write: fn(&mut LeadFilter, Option<String>)| {
+            // The box keeps what is typed, trailing space included; the URL gets
+            // the trimmed value. The box follows the URL only when the two
+            // differ beyond trimming, as after Back or Clear filters.
+            let text = RwSignal::new(read(&view.get_untracked().filter).unwrap_or_default());
+            // A memo per field, so that a change to another filter leaves text
+            // that is typed here and not yet in the URL alone.
+            let from_url = Memo::new(move |_| read(&view.read().filter).unwrap_or_default());
+            Effect::new(move |_| {
+                let from_url = from_url.get();
+                if trim_value(&text.get_untracked()) != from_url {
+                    text.set(from_url);
+                }
+            });
+            let pending = StoredValue::new(None::<TimeoutHandle>);
+            let change = change.clone();
+            let on_input = move |event: leptos::ev::Event| {
+                text.set(event_target_value(&event));
+                if let Some(handle) = pending.get_value() {
+                    handle.clear();
+                }
+                let change = change.clone();
+                let handle = set_timeout_with_handle(
+                    move || {
+                        // The filter bar may be gone by the time the timer fires.
+                        let (Some(typed), Some(_)) = (text.try_get_untracked(), view.try_get_untracked()) else {
+                            return;
+                        };
+                        let current = latest_view(view);
+                        let value = Some(trim_value(&typed).to_string()).filter(|value| !value.is_empty());
+                        if value != read(&current.filter) {
+                            change(&|filter| write(filter, value.clone()), true);
+                        }
+                    },
+                    TYPING_DEBOUNCE,
+                );
+                pending.set_value(handle.ok());
+            };
+            view! {
+                <label class="filter-field">
+                    <span>{label}</span>
+                    <input type="search" name=name autocomplete="off" prop:value=move || text.get() on:input=on_input/>
+                </label>
+            }
+        }
+    };
+
+    let status_boxes = LeadStatus::ALL
+        .into_iter()
+        .map(|status| {
+            let change = change.clone();
+            let checked = move || view.read().filter.statuses.contains(&status);
+            let on_change = move |_| {
+                change(
+                    &|filter| {
+                        if filter.statuses.contains(&status) {
+                            filter.statuses.retain(|kept| *kept != status);
+                        } else {
+                            filter.statuses.push(status);
+                            filter.statuses.sort_by_key(|kept| LeadStatus::ALL.iter().position(|s| s == kept));
+                        }
+                    },
+                    false,
+                )
+            };
+            view! {
+                <label class="status-choice">
+                    <input type="checkbox" prop:checked=checked on:change=on_change/>
+                    {status.label()}
+                </label>
+            }
+        })
+        .collect_view();
+
+    let date_input = {
+        let change = change.clone();
+        move |label: &'static str, is_start: bool| {
+            let change = change.clone();
+            let value = move || {
+                let filter = &view.read().filter;
+                let date = if is_start { filter.created_from } else { filter.created_to };
+                date.map(|date| date.to_string()).unwrap_or_default()
+            };
+            let on_change = move |event: leptos::ev::Event| {
+                let date = chrono::NaiveDate::parse_from_str(&event_target_value(&event), "%Y-%m-%d").ok();
+                let viewer_zone = zone.get_untracked();
+                change(
+                    &|filter| {
+                        if is_start {
+                            filter.created_from = date;
+                        } else {
+                            filter.created_to = date;
+                        }
+                        // The zone travels with the dates, so a shared link
+                        // selects the same leads wherever it is opened.
+                        filter.time_zone = (filter.created_from.is_some() || filter.created_to.is_some())
+                            .then(|| filter.time_zone.clone().unwrap_or_else(|| viewer_zone.clone()));
+                    },
+                    false,
+                )
+            };
+            view! {
+                <label class="filter-field">
+                    <span>{label}</span>
+                    <input type="date" prop:value=value on:change=on_change/>
+                </label>
+            }
+        }
+    };
+
+    let date_zone = move || {
+        let filter = &view.read().filter;
+        let zone_name = filter.time_zone.clone().unwrap_or_else(|| zone.get());
+        format!("Days in {zone_name}")
+    };
+
+    view! {
+        <form class="lead-filters" role="search" aria-label="Filter leads" on:submit=|event| event.prevent_default()>
+            {text_input("Name", "name", |filter| filter.name.clone(), |filter, value| filter.name = value)}
+            {text_input("Email", "email", |filter| filter.email.clone(), |filter, value| filter.email = value)}
+            {text_input("Phone", "phone", |filter| filter.phone.clone(), |filter, value| filter.phone = value)}
+            <fieldset class="status-filter">
+                <legend>"Status"</legend>
+                {status_boxes}
+            </fieldset>
+            <fieldset class="date-filter">
+                <legend>"Created"</legend>
+                {date_input("From", true)}
+                {date_input("To", false)}
+                <span class="filter-zone">{date_zone}</span>
+            </fieldset>
+        </form>
+    }
+}
