@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::model::{Source, SourceLeads};
+use crate::model::{LeadList, Source};
 #[cfg(feature = "ssr")]
-use crate::{backend::Error, filter::LeadView, model::Page};
+use crate::{backend::Error, filter::LeadView, model::{LeadSummary, Page}};
 
 #[cfg(feature = "ssr")]
 fn pool() -> Result<sqlx::PgPool, ServerFnError> {
@@ -26,22 +26,37 @@ pub async fn get_source(source_id: i64) -> Result<Option<Source>, ServerFnError>
     crate::backend::sources::find(&pool, source_id).await.map_err(Error::into_server_fn_error)
 }
 
-/// Loads a source and one page of its leads under the view in `query`, a URL
-/// query string. Returns `None` for an unknown source id, so the page can
-/// respond with a 404.
+/// Loads one page of a source's leads under the view in `query`, a URL query
+/// string. Returns `None` for an unknown source id.
 #[server]
-pub async fn get_source_leads(source_id: i64, query: String) -> Result<Option<SourceLeads>, ServerFnError> {
+pub async fn get_source_leads(source_id: i64, query: String) -> Result<Option<LeadList>, ServerFnError> {
     let pool = pool()?;
     let Some(source) = crate::backend::sources::find(&pool, source_id).await.map_err(Error::into_server_fn_error)? else {
         return Ok(None);
     };
     // Invalid parameters fall back to defaults; the page shows why.
     let (view, _ignored) = LeadView::from_query_string(&query);
-    match crate::backend::leads::list_by_source(&pool, &source, &view).await {
-        Ok(leads) => Ok(Some(SourceLeads { source, leads, filter_error: None })),
+    let result = crate::backend::leads::list_by_source(&pool, &source, &view).await;
+    lead_list(&view, result).map(Some)
+}
+
+/// Loads one page of leads across all sources under the view in `query`.
+#[server]
+pub async fn get_leads(query: String) -> Result<Option<LeadList>, ServerFnError> {
+    let pool = pool()?;
+    let (view, _ignored) = LeadView::from_query_string(&query);
+    let result = crate::backend::leads::list_across_sources(&pool, &view).await;
+    lead_list(&view, result).map(Some)
+}
+
+/// Turns an invalid filter into a message for the page instead of an error.
+#[cfg(feature = "ssr")]
+fn lead_list(view: &LeadView, result: Result<Page<LeadSummary>, Error>) -> Result<LeadList, ServerFnError> {
+    match result {
+        Ok(leads) => Ok(LeadList { leads, filter_error: None }),
         Err(Error::InvalidInput(message)) => {
             let leads = Page { items: Vec::new(), total: 0, page: view.page.page, size: view.page.size };
-            Ok(Some(SourceLeads { source, leads, filter_error: Some(message) }))
+            Ok(LeadList { leads, filter_error: Some(message) })
         }
         Err(error) => Err(error.into_server_fn_error()),
     }

@@ -49,6 +49,11 @@ impl LeadFilter {
             || self.created_to.is_some()
     }
 
+    /// Returns whether no condition at all is set, the source included.
+    pub fn is_empty(&self) -> bool {
+        self.source_id.is_none() && !self.is_narrowed()
+    }
+
     /// Checks rules that span several parameters: a date range must not end
     /// before it starts.
     pub fn validate(&self) -> Result<(), ParamError> {

@@ -25,7 +25,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
-use crate::pages::{NotFound, SourceLeadsPage, SourcesPage};
+use crate::pages::{AllLeadsPage, NotFound, SourceLeadsPage, SourcesPage};
 
 /// Renders the HTML document around the app, on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                 <A href="/sources" attr:class="brand">"Leadbase"</A>
                 <nav aria-label="Main">
                     <A href="/sources">"Sources"</A>
+                    <A href="/leads">"All leads"</A>
                 </nav>
             </header>
             <main>
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=SourcesPage ssr=SsrMode::Async/>
                     <Route path=path!("/sources") view=SourcesPage ssr=SsrMode::Async/>
                     <Route path=path!("/sources/:id/leads") view=SourceLeadsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/leads") view=AllLeadsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -218,10 +218,9 @@ pub fn last_page(total: u64, size: u32) -> u32 {
     u32::try_from(pages).unwrap_or(u32::MAX)
 }
 
-/// A source with one page of its leads, for the Source Leads screen.
+/// One page of a lead table, or the reason its filter could not run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SourceLeads {
-    pub source: Source,
+pub struct LeadList {
     pub leads: Page<LeadSummary>,
     /// Why the filter could not run, such as a date range that ends before it
     /// starts; `leads` is then empty.

@@ -198,3 +198,38 @@ async fn empty_source_suggests_a_quoted_command(pool: PgPool) {
     assert!(body.contains("This source has no leads yet."), "{body}");
     assert!(body.contains("--source &#x27;Promo $HOME&#x27;") || body.contains("--source 'Promo $HOME'"), "{body}");
 }
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn all_leads_total_matches_counted_rows(pool: PgPool) {
+    let first = create_source(&pool, "First").await;
+    let second = create_source(&pool, "Second").await;
+    for index in 0..3 {
+        insert_lead(&pool, first, &format!("F{index}"), &format!("f{index}@example.com"), "2024-03-10T00:00:00Z").await;
+    }
+    insert_lead(&pool, second, "S", "s@example.com", "2024-03-10T00:00:00Z").await;
+
+    let everything = leads::list_across_sources(&pool, &LeadView::default()).await.expect("list runs");
+    assert_eq!(everything.total, 4);
+    assert_eq!(everything.items.len(), 4);
+
+    let (only_second, _) = LeadView::from_query_string(&format!("source={second}"));
+    let page = leads::list_across_sources(&pool, &only_second).await.expect("list runs");
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].source_name, "Second");
+
+    let (filtered, _) = LeadView::from_query_string("email=f1");
+    assert_eq!(leads::list_across_sources(&pool, &filtered).await.expect("list runs").total, 1);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn all_leads_page_renders_with_source_filter(pool: PgPool) {
+    let id = create_source(&pool, "Rendered Source").await;
+    insert_lead(&pool, id, "Ada", "ada@example.com", "2024-03-10T00:00:00Z").await;
+
+    let (status, body) = get(&pool, "/leads").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("All leads"), "{body}");
+    assert!(body.contains("ada@example.com"), "{body}");
+    assert!(body.contains("All sources"), "{body}");
+    assert!(body.contains(">Rendered Source</option>"), "{body}");
+}

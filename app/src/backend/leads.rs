@@ -222,6 +222,24 @@ pub async fn list(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, E
     list_page(pool, view, SUMMARY_COLUMNS, None).await
 }
 
+/// Lists one page of the leads a view selects across all sources, or in the
+/// view's source. Unfiltered, the total comes from the sources' lead counts
+/// instead of counting every lead.
+pub async fn list_across_sources(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
+    let known_total = if view.filter.is_narrowed() {
+        None
+    } else {
+        let total: Option<i64> = sqlx::query_scalar(
+            "select sum(lead_count)::bigint from sources where $1::bigint is null or id = $1",
+        )
+        .bind(view.filter.source_id)
+        .fetch_one(pool)
+        .await?;
+        Some(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
+    };
+    list_page(pool, view, SUMMARY_COLUMNS, known_total).await
+}
+
 /// Lists one page of the leads a view selects with every attribute, for the API.
 pub async fn list_full(pool: &PgPool, view: &LeadView) -> Result<Page<Lead>, Error> {
     list_page(pool, view, LEAD_COLUMNS, None).await

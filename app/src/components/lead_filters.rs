@@ -6,7 +6,7 @@ use leptos_router::NavigateOptions;
 
 use crate::contact::trim_value;
 use crate::filter::{LeadFilter, LeadView};
-use crate::model::LeadStatus;
+use crate::model::{LeadStatus, Source};
 use crate::time::use_viewer_time_zone;
 
 /// Delay between the last keystroke in a text filter and the URL update, so a
@@ -41,7 +41,12 @@ fn latest_view(view: Memo<LeadView>) -> LeadView {
 /// The filter bar above a lead table: name, email, phone, statuses and a
 /// created-date range. Every change goes to the URL, page reset to 1.
 #[component]
-pub fn LeadFilters(view: Memo<LeadView>) -> impl IntoView {
+pub fn LeadFilters(
+    view: Memo<LeadView>,
+    /// Sources to choose from; the Source filter shows only when given.
+    #[prop(optional)]
+    sources: Vec<Source>,
+) -> impl IntoView {
     let show_view = use_show_view();
     let zone = use_viewer_time_zone();
 
@@ -167,6 +172,34 @@ pub fn LeadFilters(view: Memo<LeadView>) -> impl IntoView {
         }
     };
 
+    let source_select = (!sources.is_empty()).then(|| {
+        let change = change.clone();
+        let selected = move || view.read().filter.source_id.map(|id| id.to_string()).unwrap_or_default();
+        let on_change = move |event: leptos::ev::Event| {
+            let source_id = event_target_value(&event).parse::<i64>().ok();
+            change(&|filter| filter.source_id = source_id, false);
+        };
+        view! {
+            <label class="filter-field">
+                <span>"Source"</span>
+                <select on:change=on_change prop:value=selected>
+                    <option value="">"All sources"</option>
+                    {sources
+                        .into_iter()
+                        .map(|source| {
+                            let id = source.id.to_string();
+                            let is_selected = {
+                                let id = id.clone();
+                                move || selected() == id
+                            };
+                            view! { <option value=id selected=is_selected>{source.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+        }
+    });
+
     let date_zone = move || {
         let filter = &view.read().filter;
         let zone_name = filter.time_zone.clone().unwrap_or_else(|| zone.get());
@@ -175,6 +208,7 @@ pub fn LeadFilters(view: Memo<LeadView>) -> impl IntoView {
 
     view! {
         <form class="lead-filters" role="search" aria-label="Filter leads" on:submit=|event| event.prevent_default()>
+            {source_select}
             {text_input("Name", "name", |filter| filter.name.clone(), |filter, value| filter.name = value)}
             {text_input("Email", "email", |filter| filter.email.clone(), |filter, value| filter.email = value)}
             {text_input("Phone", "phone", |filter| filter.phone.clone(), |filter, value| filter.phone = value)}

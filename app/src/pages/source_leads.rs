@@ -7,7 +7,7 @@ use crate::api::{get_source, get_source_leads};
 use crate::components::{LeadFilters, Notices, Pager, StatusBadge};
 use crate::filter::{LeadFilter, LeadSort, LeadView, ParamError, SortColumn};
 use crate::format::thousands;
-use crate::model::{LeadSummary, PageRequest, SourceLeads};
+use crate::model::{LeadList, LeadSummary, PageRequest};
 use crate::time::{format_in_zone, use_viewer_time_zone};
 
 /// `/sources/{id}/leads`: one source's leads, filtered, sorted and paged as the
@@ -15,16 +15,9 @@ use crate::time::{format_in_zone, use_viewer_time_zone};
 #[component]
 pub fn SourceLeadsPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
 
     let source_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()));
-    let parsed = Memo::new(move |_| {
-        let pairs: Vec<(String, String)> = query.with(|query| {
-            query.into_iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
-        });
-        LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
-    });
-    let view = Memo::new(move |_| parsed.get().0);
+    let (parsed, view) = use_lead_view();
 
     // The source and its leads load separately, so a filter change reloads
     // only the table and the filter bar keeps its focus and typed text.
@@ -64,7 +57,7 @@ pub fn SourceLeadsPage() -> impl IntoView {
                         </nav>
                         <h1>{source.name.clone()}</h1>
                         <LeadFilters view/>
-                        <LeadResults leads view parsed/>
+                        <LeadResults leads view parsed source_name=source.name.clone()/>
                     }.into_any(),
                 }
             })}
@@ -72,12 +65,32 @@ pub fn SourceLeadsPage() -> impl IntoView {
     }
 }
 
-type LeadsResource = Resource<Result<Option<SourceLeads>, ServerFnError>>;
+/// Reads the lead view from the URL: the parsed view with the parameters it
+/// could not use, and the view alone.
+pub fn use_lead_view() -> (Memo<(LeadView, Vec<ParamError>)>, Memo<LeadView>) {
+    let query = use_query_map();
+    let parsed = Memo::new(move |_| {
+        let pairs: Vec<(String, String)> = query.with(|query| {
+            query.into_iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+        });
+        LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+    });
+    let view = Memo::new(move |_| parsed.get().0);
+    (parsed, view)
+}
+
+pub type LeadsResource = Resource<Result<Option<LeadList>, ServerFnError>>;
 
 /// The notices, match count and table of a lead view, reloaded on every
-/// filter, sort or page change while the old rows stay visible.
+/// filter, sort or page change while the old rows stay visible. With a
+/// `source_name`, an empty table suggests how to import into that source.
 #[component]
-fn LeadResults(leads: LeadsResource, view: Memo<LeadView>, parsed: Memo<(LeadView, Vec<ParamError>)>) -> impl IntoView {
+pub fn LeadResults(
+    leads: LeadsResource,
+    view: Memo<LeadView>,
+    parsed: Memo<(LeadView, Vec<ParamError>)>,
+    #[prop(optional)] source_name: Option<String>,
+) -> impl IntoView {
     let loading = RwSignal::new(false);
     // The indicator only makes sense in the browser: on the server a pending
     // flag can still be set while the finished table renders.
@@ -86,7 +99,9 @@ fn LeadResults(leads: LeadsResource, view: Memo<LeadView>, parsed: Memo<(LeadVie
 
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> } set_pending=loading.write_only()>
-            {move || Suspend::new(async move {
+            {move || {
+            let source_name = source_name.clone();
+            Suspend::new(async move {
                 let notices: Vec<String> = parsed.get_untracked().1.iter().map(ToString::to_string).collect();
                 let found = match leads.await {
                     Err(error) => return view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -94,9 +109,8 @@ fn LeadResults(leads: LeadsResource, view: Memo<LeadView>, parsed: Memo<(LeadVie
                     Ok(None) => return view! { <p class="error" role="alert">"This source no longer exists."</p> }.into_any(),
                     Ok(Some(found)) => found,
                 };
-                let source_name = found.source.name.clone();
                 let page = found.leads;
-                let filtered = view.get_untracked().filter.is_narrowed();
+                let filtered = !view.get_untracked().filter.is_empty();
                 let past_the_end = page.items.is_empty() && page.total > 0;
                 let body = if let Some(message) = found.filter_error {
                     view! { <p class="error" role="alert">{message}</p> }.into_any()
@@ -108,12 +122,13 @@ fn LeadResults(leads: LeadsResource, view: Memo<LeadView>, parsed: Memo<(LeadVie
                         </div>
                     }.into_any()
                 } else if page.total == 0 {
+                    let command = source_name.as_deref().map(|name| format!("scripts/leadbase import --source {} leads.csv", shell_quote(name)));
+                    let command = command.unwrap_or_else(|| "scripts/leadbase import --source NAME leads.csv".to_string());
+                    let what = if source_name.is_some() { "This source has no leads yet." } else { "There are no leads yet." };
                     view! {
                         <div class="empty-state">
-                            <p>"This source has no leads yet."</p>
-                            <p>"Import a CSV file into it: "
-                                <code>{format!("scripts/leadbase import --source {} leads.csv", shell_quote(&source_name))}</code>
-                            </p>
+                            <p>{what}</p>
+                            <p>"Import a CSV file: " <code>{command}</code></p>
                         </div>
                     }.into_any()
                 } else if past_the_end {
@@ -143,7 +158,7 @@ fn LeadResults(leads: LeadsResource, view: Memo<LeadView>, parsed: Memo<(LeadVie
                     </div>
                     {body}
                 }.into_any()
-            })}
+            })}}
         </Transition>
     }
 }
