@@ -54,6 +54,11 @@ create table leads (
 create index leads_source_created_idx on leads (source_id, created_at, id);
 create index leads_created_idx on leads (created_at, id);
 create index leads_source_email_idx on leads (source_id, email_normalized);
+-- Status filters and the status sort, in a source and across sources.
+create index leads_source_status_created_idx on leads (source_id, status, created_at, id);
+create index leads_status_created_idx on leads (status, created_at, id);
+-- The name sort within a source.
+create index leads_source_name_idx on leads (source_id, name_folded, id);
 create index leads_email_trgm_idx on leads using gin (email_normalized gin_trgm_ops);
 create index leads_phone_trgm_idx on leads using gin (phone_digits gin_trgm_ops);
 -- Exact digits, for a phone filter that carries a country prefix the stored number lacks.

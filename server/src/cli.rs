@@ -37,6 +37,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
     },
+    /// Time the lead list at the JSON API and write BENCHMARKS.md.
+    Bench {
+        /// Leads the benchmark database holds; an empty one is seeded first.
+        #[arg(long, default_value_t = 1_000_000)]
+        leads: u64,
+        /// Timed requests per case.
+        #[arg(long, default_value_t = 40)]
+        iterations: usize,
+        /// Markdown report to write.
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        report: PathBuf,
+    },
     /// Fill an empty database with deterministic demo data.
     Seed {
         /// Number of leads to create across all demo sources.
@@ -82,6 +94,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 report.write_rejections(&path)?;
                 println!("Wrote {} rejected rows to {}", report.rejected.len(), path.display());
             }
+            Ok(())
+        }
+        Command::Bench { leads, iterations, report } => {
+            let pool = open_database(&config).await?;
+            let options = crate::bench::BenchOptions { leads, iterations, report };
+            crate::bench::run(pool, leptos_options(&config), options).await?;
             Ok(())
         }
         Command::Seed { leads, seed, if_empty } => {

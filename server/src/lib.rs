@@ -6,6 +6,7 @@
 //! that run beside the web app.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod leads_csv;
