@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::contact::trim_value;
-use crate::format::{decode_query_component, query_string};
+use crate::format::{parse_query_pairs, query_string};
 use crate::model::{LeadStatus, PageRequest, DEFAULT_PAGE_SIZE};
 
 /// Query parameters a lead view understands, in the order they are printed.
@@ -18,7 +18,7 @@ pub const PARAMS: [&str; 11] = ["source", "name", "email", "phone", "status", "f
 /// rows or documents, never something an operator searches for.
 pub const MAX_FILTER_CHARS: usize = 200;
 
-/// Which leads a view shows. Every condition that is set must hold.
+/// Conditions on the leads a view shows. Every condition that is set must hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadFilter {
     pub source_id: Option<i64>,
@@ -85,7 +85,7 @@ impl SortColumn {
     pub const ALL: [SortColumn; 6] =
         [SortColumn::CreatedAt, SortColumn::Name, SortColumn::Email, SortColumn::Phone, SortColumn::Status, SortColumn::Source];
 
-    /// The name used in the `sort` parameter.
+    /// Returns the name used in the `sort` parameter.
     pub fn as_str(self) -> &'static str {
         match self {
             SortColumn::CreatedAt => "created_at",
@@ -118,7 +118,7 @@ impl Default for LeadSort {
 }
 
 impl LeadSort {
-    /// The `sort` parameter value: the column name, with `-` for descending.
+    /// Returns the `sort` parameter value: the column name, with `-` for descending.
     pub fn to_param(self) -> String {
         let sign = if self.descending { "-" } else { "" };
         format!("{sign}{}", self.column.as_str())
@@ -158,21 +158,14 @@ pub struct LeadView {
 impl LeadView {
     /// Parses a raw query string (without `?`), percent-decoding names and values.
     pub fn from_query_string(query: &str) -> (LeadView, Vec<ParamError>) {
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (decode_query_component(name), decode_query_component(value))
-            })
-            .collect();
+        let pairs = parse_query_pairs(query);
         LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
     }
 
     /// Parses decoded parameters. An invalid or unknown parameter is reported
-    /// and its default used instead, so a bad link still shows a table; callers
-    /// that must reject bad input (the JSON API) check the returned errors. A
-    /// repeated parameter takes its last value.
+    /// and its default used instead, so a bad link still shows a table. Callers
+    /// that must reject bad input, such as the JSON API, check the returned
+    /// errors. A repeated parameter takes its last value.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (LeadView, Vec<ParamError>) {
         let mut view = LeadView::default();
         let mut errors = Vec::new();
@@ -216,12 +209,14 @@ impl LeadView {
             }
         }
 
-        let (request, notices) = PageRequest::from_query(page, size);
-        view.page = request;
-        for notice in notices {
-            let (param, value) = if notice.contains("page size") { ("size", size) } else { ("page", page) };
-            error(param, value.unwrap_or_default(), notice);
+        let (request, _) = PageRequest::from_query(page, size);
+        if let Some(raw) = page.filter(|raw| !raw.is_empty() && request.page == 1 && raw.trim() != "1") {
+            error("page", raw, "expected a whole number from 1; showing page 1".to_string());
         }
+        if let Some(raw) = size.filter(|raw| !raw.is_empty() && raw.trim() != request.size.to_string()) {
+            error("size", raw, format!("expected 25, 50 or 100; showing {DEFAULT_PAGE_SIZE} per page"));
+        }
+        view.page = request;
         if let Err(range_error) = view.filter.validate() {
             errors.push(range_error);
         }
@@ -268,6 +263,10 @@ fn parse_text(name: &str, raw: &str, error: &mut impl FnMut(&str, &str, String))
         error(name, raw, format!("longer than {MAX_FILTER_CHARS} characters; shorten it"));
         return None;
     }
+    if let Some(control) = value.chars().find(|c| c.is_control()) {
+        error(name, raw, format!("contains the control character U+{:04X}; remove it", u32::from(control)));
+        return None;
+    }
     Some(value.to_string())
 }
 
@@ -276,7 +275,7 @@ fn parse_statuses(raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Vec<
     for part in raw.split(',').map(str::trim).filter(|part| !part.is_empty()) {
         match part.parse::<LeadStatus>() {
             Ok(status) => wanted.push(status),
-            Err(invalid) => error("status", part, invalid.to_string()),
+            Err(_) => error("status", part, "expected one of active, sold, duplicate, rejected, suppressed".to_string()),
         }
     }
     // The canonical order keeps one URL per set of statuses.
@@ -289,9 +288,10 @@ fn parse_date(name: &str, raw: &str, error: &mut impl FnMut(&str, &str, String))
         return None;
     }
     match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        Ok(date) => Some(date),
-        Err(_) => {
-            error(name, raw, "expected a date as YYYY-MM-DD, such as 2024-03-10".to_string());
+        // Years outside this range are typos, and PostgreSQL cannot store some.
+        Ok(date) if (1900..=9999).contains(&chrono::Datelike::year(&date)) => Some(date),
+        _ => {
+            error(name, raw, "expected a date as YYYY-MM-DD from 1900 to 9999, such as 2024-03-10".to_string());
             None
         }
     }
@@ -347,27 +347,27 @@ mod tests {
     }
 
     #[test]
-    fn plus_in_query_is_a_space_but_encoded_plus_is_kept() {
+    fn plus_decodes_as_space() {
         assert_eq!(parse("name=Mary+Ann").0.filter.name.as_deref(), Some("Mary Ann"));
         assert_eq!(parse("email=jane%2B").0.filter.email.as_deref(), Some("jane+"));
     }
 
     #[test]
     fn invalid_values_are_reported_and_ignored() {
-        let (view, errors) = parse("status=sold,won&from=03/10/2024&sort=age&bogus=1&phone=()-");
+        let (view, errors) = parse("status=sold,won&from=03/10/2024&sort=age&bogus=1&phone=()-&name=a%00b&to=-5000-01-01");
         assert_eq!(view.filter.statuses, [LeadStatus::Sold]);
         assert_eq!(view.filter.created_from, None);
         assert_eq!(view.filter.phone, None);
         assert_eq!(view.sort, LeadSort::default());
         let params: Vec<&str> = errors.iter().map(|error| error.param.as_str()).collect();
-        assert_eq!(params, ["status", "from", "sort", "bogus", "phone"]);
-        assert!(errors[0].to_string().contains("\"won\""), "{}", errors[0]);
+        assert_eq!(params, ["status", "from", "sort", "bogus", "phone", "name", "to"]);
+        assert_eq!(errors[0].to_string(), "invalid status \"won\": expected one of active, sold, duplicate, rejected, suppressed");
         assert!(errors[2].message.contains("created_at, name, email"), "{}", errors[2]);
         assert!(errors[4].message.contains("at least one digit"), "{}", errors[4]);
     }
 
     #[test]
-    fn start_after_end_is_an_error_that_keeps_both_dates() {
+    fn inverted_range_keeps_both_dates() {
         let (view, errors) = parse("from=2024-03-11&to=2024-03-10");
         assert_eq!(view.filter.created_from, NaiveDate::from_ymd_opt(2024, 3, 11));
         assert_eq!(errors.len(), 1);

@@ -63,6 +63,19 @@ pub fn decode_query_component(value: &str) -> String {
     String::from_utf8_lossy(&decoded).into_owned()
 }
 
+/// Splits a raw query string (without `?`) into decoded name and value pairs,
+/// in order. A pair without `=` has an empty value.
+pub fn parse_query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_query_component(name), decode_query_component(value))
+        })
+        .collect()
+}
+
 /// Builds a query string (without the leading `?`) from name and value pairs,
 /// leaving out pairs without a value.
 pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, Option<String>)>) -> String {

@@ -150,3 +150,39 @@ test("sorting by a column full of ties never repeats or drops a row", async ({ p
   expect(seen.length).toBe(200);
   expect(new Set(seen).size).toBe(200);
 });
+
+test("an unusable filter keeps its text and says why", async ({ page }) => {
+  await openSource(page, "Filter Cases");
+  await filters(page).getByLabel("Phone").fill("()-");
+  await expect(page.getByText(/a phone filter needs at least one digit/)).toBeVisible();
+  await expect(filters(page).getByLabel("Phone")).toHaveValue("()-");
+  await expect(rows(page)).toHaveCount(12);
+
+  await filters(page).getByLabel("Phone").fill("4567");
+  await expect(rows(page)).toHaveCount(1);
+  await expect(page.getByText(/at least one digit/)).toHaveCount(0);
+});
+
+test("a date link without tz counts days in UTC and says so", async ({ browser }) => {
+  const context = await browser.newContext({ timezoneId: "Asia/Tokyo" });
+  const page = await context.newPage();
+  await page.goto("/sources");
+  await page.getByRole("link", { name: "Filter Cases" }).click();
+  await page.goto(page.url().split("?")[0] + "?from=2024-03-10&to=2024-03-10");
+
+  await expect(filters(page).getByText("Days in UTC")).toBeVisible();
+  await expect(rows(page)).toHaveCount(2);
+  await context.close();
+});
+
+test("filter boxes are filled without JavaScript", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/leads?email=acme.example&status=sold&from=2024-03-01&tz=UTC");
+
+  await expect(filters(page).getByLabel("Email")).toHaveValue("acme.example");
+  await expect(filters(page).getByLabel("Sold")).toBeChecked();
+  await expect(filters(page).getByLabel("From")).toHaveValue("2024-03-01");
+  await expect(page.locator("tbody tr")).toHaveCount(10);
+  await context.close();
+});

@@ -13,7 +13,7 @@ function summary(page: Page) {
 test("leads table has the Source Leads columns", async ({ page }) => {
   await openSource(page, "Facebook Q3 Campaign");
 
-  const headers = await page.getByRole("columnheader").allTextContents();
+  const headers = (await page.getByRole("columnheader").allTextContents()).map((text) => text.trim());
   expect(headers.slice(0, 5)).toEqual(["Name", "Email", "Phone", "Status", "Source"]);
   expect(headers[5]).toMatch(/^Created At \(.+\)/);
   expect(headers[6]).toBe("Actions");
@@ -46,7 +46,8 @@ test("next, previous, last and first pages", async ({ page }) => {
   expect(secondPageNames).not.toEqual(firstPageNames);
 
   await page.getByRole("link", { name: "Previous" }).click();
-  await expect(page).toHaveURL(/page=1/);
+  // Page 1 is the default, so the URL leaves it out.
+  await expect(page).not.toHaveURL(/page=/);
   await expect(summary(page)).toHaveText(/^showing 1-50 of/);
 
   await page.getByRole("link", { name: "Last" }).click();

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 
 use app::backend::{leads, sources, Error};
 use app::filter::{LeadView, ParamError};
-use app::format::decode_query_component;
+use app::format::parse_query_pairs;
 use app::model::{Lead, LeadStatus};
 
 use crate::router::AppState;
@@ -25,9 +25,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/leads", get(list_all_leads))
         .route("/api/v1/sources/{id}/leads", get(list_source_leads))
+        .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
 }
 
-/// A failed API request, answered as JSON with the parameter at fault.
+/// Answers unknown API paths with JSON, like every other API error.
+async fn unknown_endpoint(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> Response {
+    let body = serde_json::json!({ "error": format!("no API endpoint at {}", uri.path()) });
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+/// A failed API request, returned as JSON with the parameter at fault.
 #[derive(Debug)]
 pub enum ApiError {
     InvalidParameter(ParamError),
@@ -101,15 +108,7 @@ impl<'a> From<&'a Lead> for ApiLead<'a> {
 /// Parses API parameters strictly: the first invalid or unknown one is a 400.
 /// `size` may be any number from 1 to [`MAX_API_PAGE_SIZE`].
 fn parse_view(query: Option<&str>, path_source: Option<i64>) -> Result<LeadView, ApiError> {
-    let pairs: Vec<(String, String)> = query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode_query_component(name), decode_query_component(value))
-        })
-        .collect();
+    let pairs = parse_query_pairs(query.unwrap_or_default());
 
     let mut size = None;
     let mut view_pairs = Vec::new();

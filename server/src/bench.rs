@@ -22,7 +22,7 @@ pub struct BenchOptions {
     pub leads: u64,
     /// Timed requests per case, after the warm-up requests.
     pub iterations: usize,
-    /// Where to write the Markdown report.
+    /// Path of the Markdown report.
     pub report: std::path::PathBuf,
 }
 
@@ -47,7 +47,7 @@ struct Measurement {
 }
 
 /// Seeds the database if it is empty, serves the app on a free loopback port
-/// and times every case; returns the report that it also writes to disk.
+/// and times every case. Writes the report to disk and returns it.
 pub async fn run(pool: PgPool, leptos_options: leptos::prelude::LeptosOptions, options: BenchOptions) -> Result<String, Error> {
     let existing: i64 = sqlx::query_scalar("select count(*) from leads").fetch_one(&pool).await?;
     if existing == 0 {
@@ -120,7 +120,7 @@ pub async fn run(pool: PgPool, leptos_options: leptos::prelude::LeptosOptions, o
     Ok(report)
 }
 
-/// The benchmark cases: each filter alone, a combination, a deep page and
+/// Builds the benchmark cases: each filter alone, a combination, a deep page and
 /// every sort, against the largest source where a source matters.
 async fn cases(pool: &PgPool) -> Result<Vec<Case>, Error> {
     let (source_id, source_leads): (i64, i64) =
@@ -241,7 +241,7 @@ impl HttpClient {
         let mut status_line = String::new();
         self.stream.read_line(&mut status_line).await.map_err(io)?;
         if !status_line.starts_with("HTTP/1.1 200") {
-            return Err(Error::InvalidInput(format!("GET {path} answered {}", status_line.trim())));
+            return Err(Error::InvalidInput(format!("GET {path} returned {}", status_line.trim())));
         }
         let mut content_length = 0usize;
         loop {

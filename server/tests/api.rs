@@ -77,6 +77,8 @@ async fn api_rejects_invalid_parameters_with_400(pool: PgPool) {
         ("page=0", "page", "from 1"),
         ("colour=red", "colour", "expected one of source, name"),
         ("phone=()-", "phone", "at least one digit"),
+        ("name=a%00b", "name", "control character U+0000"),
+        ("from=-5000-01-01", "from", "YYYY-MM-DD"),
     ];
     for (query, parameter, accepted) in cases {
         let (status, body) = get_json(&pool, &format!("/api/v1/leads?{query}")).await;
@@ -103,4 +105,8 @@ async fn api_unknown_source_is_404(pool: PgPool) {
 
     let (status, _) = get_json(&pool, "/api/v1/sources/abc/leads").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, body) = get_json(&pool, "/api/v1/nothing/here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "no API endpoint at /api/v1/nothing/here");
 }

@@ -168,6 +168,9 @@ async fn like_wildcards_in_filters_match_literally(pool: PgPool) {
     assert_eq!(matching(&pool, "name=a_b").await, [underscore]);
     assert_eq!(matching(&pool, "name=100%25").await, [percent]);
     assert_eq!(matching(&pool, "name=%5C").await, Vec::<i64>::new());
+    // Folding turns full-width ％ and ＿ into % and _, which must stay literal.
+    assert_eq!(matching(&pool, "name=%EF%BC%85").await, [percent]);
+    assert_eq!(matching(&pool, "name=a%EF%BC%BFb").await, [underscore]);
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]

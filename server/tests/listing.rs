@@ -151,7 +151,8 @@ async fn invalid_page_size_falls_back_with_a_notice(pool: PgPool) {
 
     let (status, body) = get(&pool, &format!("/sources/{id}/leads?size=7")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("Ignored page size"), "{body}");
+    assert!(body.contains("invalid size"), "{body}");
+    assert!(body.contains("expected 25, 50 or 100"), "{body}");
     assert!(body.contains("showing 1-1 of 1"), "{body}");
 }
 
@@ -175,7 +176,7 @@ async fn huge_page_number_is_past_the_end(pool: PgPool) {
     let (status, body) = get(&pool, &format!("/sources/{id}/leads?page=99999999999")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("is past the last page"), "{body}");
-    assert!(!body.contains("Ignored page"), "{body}");
+    assert!(!body.contains("invalid page"), "{body}");
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]

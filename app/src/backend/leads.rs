@@ -165,7 +165,12 @@ pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilt
         query.push(" and l.source_id = ").push_bind(source_id);
     }
     if let Some(name) = &filter.name {
-        query.push(" and l.name_folded like '%' || leadbase_fold(").push_bind(escape_like(name)).push(") || '%'");
+        // Escaped after folding, because folding turns full-width ％ ＿ ＼ into
+        // the LIKE wildcards % _ and backslash.
+        query
+            .push(" and l.name_folded like '%' || replace(replace(replace(leadbase_fold(")
+            .push_bind(name.clone())
+            .push(r"), '\', '\\'), '%', '\%'), '_', '\_') || '%'");
     }
     if let Some(email) = &filter.email {
         query.push(" and l.email_normalized like '%' || lower(").push_bind(escape_like(email)).push(") || '%'");

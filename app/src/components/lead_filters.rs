@@ -1,11 +1,11 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::contact::trim_value;
-use crate::filter::{LeadFilter, LeadView};
+use crate::filter::{LeadFilter, LeadView, MAX_FILTER_CHARS};
 use crate::model::{LeadStatus, Source};
 use crate::time::use_viewer_time_zone;
 
@@ -38,8 +38,8 @@ fn latest_view(view: Memo<LeadView>) -> LeadView {
     view.get_untracked()
 }
 
-/// The filter bar above a lead table: name, email, phone, statuses and a
-/// created-date range. Every change goes to the URL, page reset to 1.
+/// Renders the filter bar above a lead table: name, email, phone, statuses and
+/// a created-date range. Every change goes to the URL, with the page reset to 1.
 #[component]
 pub fn LeadFilters(
     view: Memo<LeadView>,
@@ -66,10 +66,14 @@ pub fn LeadFilters(
             // The box keeps what is typed, trailing space included; the URL gets
             // the trimmed value. The box follows the URL only when the two
             // differ beyond trimming, as after Back or Clear filters.
-            let text = RwSignal::new(read(&view.get_untracked().filter).unwrap_or_default());
-            // A memo per field, so that a change to another filter leaves text
-            // that is typed here and not yet in the URL alone.
-            let from_url = Memo::new(move |_| read(&view.read().filter).unwrap_or_default());
+            // The raw URL value, not the parsed one, so that text the parser
+            // rejects (such as a phone without digits) stays in the box beside
+            // its message. A memo per field leaves text typed here alone when
+            // another filter changes.
+            let query = use_query_map();
+            let from_url = Memo::new(move |_| query.read().get(name).map(|value| trim_value(&value).to_string()).unwrap_or_default());
+            let text = RwSignal::new(from_url.get_untracked());
+            let initial = text.get_untracked();
             Effect::new(move |_| {
                 let from_url = from_url.get();
                 if trim_value(&text.get_untracked()) != from_url {
@@ -92,7 +96,8 @@ pub fn LeadFilters(
                         };
                         let current = latest_view(view);
                         let value = Some(trim_value(&typed).to_string()).filter(|value| !value.is_empty());
-                        if value != read(&current.filter) {
+                        let in_url = from_url.try_get_untracked().filter(|raw| !raw.is_empty());
+                        if value != read(&current.filter) || value != in_url {
                             change(&|filter| write(filter, value.clone()), true);
                         }
                     },
@@ -103,7 +108,15 @@ pub fn LeadFilters(
             view! {
                 <label class="filter-field">
                     <span>{label}</span>
-                    <input type="search" name=name autocomplete="off" prop:value=move || text.get() on:input=on_input/>
+                    <input
+                        type="search"
+                        name=name
+                        autocomplete="off"
+                        maxlength=MAX_FILTER_CHARS
+                        value=initial
+                        prop:value=move || text.get()
+                        on:input=on_input
+                    />
                 </label>
             }
         }
@@ -114,6 +127,7 @@ pub fn LeadFilters(
         .map(|status| {
             let change = change.clone();
             let checked = move || view.read().filter.statuses.contains(&status);
+            let initially_checked = checked();
             let on_change = move |_| {
                 change(
                     &|filter| {
@@ -129,7 +143,7 @@ pub fn LeadFilters(
             };
             view! {
                 <label class="status-choice">
-                    <input type="checkbox" prop:checked=checked on:change=on_change/>
+                    <input type="checkbox" checked=initially_checked prop:checked=checked on:change=on_change/>
                     {status.label()}
                 </label>
             }
@@ -163,10 +177,11 @@ pub fn LeadFilters(
                     false,
                 )
             };
+            let initial = value();
             view! {
                 <label class="filter-field">
                     <span>{label}</span>
-                    <input type="date" prop:value=value on:change=on_change/>
+                    <input type="date" value=initial prop:value=value on:change=on_change/>
                 </label>
             }
         }
@@ -200,9 +215,10 @@ pub fn LeadFilters(
         }
     });
 
+    // Without `tz` in the URL the server counts days in UTC; setting a date
+    // here adds the viewer's zone.
     let date_zone = move || {
-        let filter = &view.read().filter;
-        let zone_name = filter.time_zone.clone().unwrap_or_else(|| zone.get());
+        let zone_name = view.read().filter.time_zone.clone().unwrap_or_else(|| "UTC".to_string());
         format!("Days in {zone_name}")
     };
 

@@ -3,7 +3,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use crate::format::{query_string, thousands};
-use crate::model::{last_page, PAGE_SIZES};
+use crate::model::{last_page, DEFAULT_PAGE_SIZE, PAGE_SIZES};
 
 /// Builds the query string of the current URL with `page` and `size` replaced. Other
 /// parameters are kept, so paging never drops the rest of the view.
@@ -13,8 +13,9 @@ fn query_with_paging(query: &ParamsMap, page: u32, size: u32) -> String {
         .filter(|(name, _)| name.as_ref() != "page" && name.as_ref() != "size")
         .map(|(name, value)| (name.to_string(), Some(value.to_string())))
         .collect();
-    pairs.push(("page".to_string(), Some(page.to_string())));
-    pairs.push(("size".to_string(), Some(size.to_string())));
+    // Defaults stay out of the URL, so each view has one address.
+    pairs.push(("page".to_string(), (page != 1).then(|| page.to_string())));
+    pairs.push(("size".to_string(), (size != DEFAULT_PAGE_SIZE).then(|| size.to_string())));
     format!("?{}", query_string(pairs.iter().map(|(name, value)| (name.as_str(), value.clone()))))
 }
 

@@ -97,12 +97,16 @@ pub fn LeadResults(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
+    // Notices follow the URL directly: the table reloads only when the valid
+    // part of the view changes, but an ignored value still deserves a word.
+    let notices = move || parsed.read().1.iter().map(ToString::to_string).collect::<Vec<_>>();
+
     view! {
+        {move || view! { <Notices notices=notices()/> }}
         <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> } set_pending=loading.write_only()>
             {move || {
             let source_name = source_name.clone();
             Suspend::new(async move {
-                let notices: Vec<String> = parsed.get_untracked().1.iter().map(ToString::to_string).collect();
                 let found = match leads.await {
                     Err(error) => return view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     // The source vanished between the two requests.
@@ -112,8 +116,10 @@ pub fn LeadResults(
                 let page = found.leads;
                 let filtered = !view.get_untracked().filter.is_empty();
                 let past_the_end = page.items.is_empty() && page.total > 0;
+                let range_error = view.get_untracked().filter.validate().is_err();
                 let body = if let Some(message) = found.filter_error {
-                    view! { <p class="error" role="alert">{message}</p> }.into_any()
+                    // An inverted date range is already among the notices.
+                    (!range_error).then(|| view! { <p class="error" role="alert">{message}</p> }).into_any()
                 } else if page.total == 0 && filtered {
                     view! {
                         <div class="empty-state">
@@ -148,7 +154,6 @@ pub fn LeadResults(
                     }.into_any()
                 };
                 view! {
-                    <Notices notices/>
                     <div class="table-status" aria-live="polite">
                         <span class="match-count">
                             {if filtered { format!("{} matching leads", thousands(page.total)) } else { String::new() }}
@@ -205,11 +210,7 @@ fn SortHeader(label: &'static str, column: SortColumn, view: Memo<LeadView>) -> 
     };
     let indicator = move || {
         let sort = current();
-        match (sort.column == column, sort.descending) {
-            (false, _) => "",
-            (true, true) => " ▼",
-            (true, false) => " ▲",
-        }
+        (sort.column == column).then_some(if sort.descending { " ▼" } else { " ▲" })
     };
     let text = move || {
         if column == SortColumn::CreatedAt {
