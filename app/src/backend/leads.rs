@@ -13,7 +13,7 @@ use crate::contact::phone_digits;
 use crate::filter::{LeadFilter, LeadSort, LeadView, SortColumn};
 use crate::model::{Lead, LeadStatus, LeadSummary, Page, Source};
 
-/// Who made a change, as recorded in a lead's history.
+/// Author of a change, as recorded in a lead's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
     /// An operator working in the UI, by name.

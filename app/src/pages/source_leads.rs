@@ -11,7 +11,7 @@ use crate::model::{LeadList, LeadSummary, PageRequest};
 use crate::time::{format_in_zone, use_viewer_time_zone};
 
 /// `/sources/{id}/leads`: one source's leads, filtered, sorted and paged as the
-/// URL says.
+/// URL specifies.
 #[component]
 pub fn SourceLeadsPage() -> impl IntoView {
     let params = use_params_map();
@@ -81,7 +81,7 @@ pub fn use_lead_view() -> (Memo<(LeadView, Vec<ParamError>)>, Memo<LeadView>) {
 
 pub type LeadsResource = Resource<Result<Option<LeadList>, ServerFnError>>;
 
-/// The notices, match count and table of a lead view, reloaded on every
+/// Renders the notices, match count and table of a lead view, reloaded on every
 /// filter, sort or page change while the old rows stay visible. With a
 /// `source_name`, an empty table suggests how to import into that source.
 #[component]
@@ -168,7 +168,7 @@ pub fn LeadResults(
     }
 }
 
-/// A link to the same table without filters, keeping sort and page size.
+/// Renders a link to the same table without filters, keeping sort and page size.
 #[component]
 fn ClearFilters(view: Memo<LeadView>) -> impl IntoView {
     let href = move || {
@@ -183,7 +183,7 @@ fn ClearFilters(view: Memo<LeadView>) -> impl IntoView {
     view! { <a class="clear-filters" href=href>"Clear filters"</a> }
 }
 
-/// A column header that sorts the table by its column; a second click
+/// Renders a column header that sorts the table by its column. A second click
 /// reverses the direction.
 #[component]
 fn SortHeader(label: &'static str, column: SortColumn, view: Memo<LeadView>) -> impl IntoView {
