@@ -28,12 +28,14 @@ pub fn parse_email(raw: &str) -> Result<Option<String>, String> {
     if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("invalid email {email:?}: it contains a space or control character"));
     }
+
     let Some((local, domain)) = email.rsplit_once('@') else {
         return Err(format!("invalid email {email:?}: it has no @"));
     };
     if local.is_empty() || local.contains('@') {
         return Err(format!("invalid email {email:?}: expected one @ with a name before it"));
     }
+
     // The characters RFC 5322 allows in an unquoted local part, plus non-ASCII
     // letters (RFC 6531). Quoted local parts are legal but never seen in leads.
     let local_allowed = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-.".contains(c);
@@ -43,6 +45,7 @@ pub fn parse_email(raw: &str) -> Result<Option<String>, String> {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err(format!("invalid email {email:?}: dots before the @ must sit between other characters"));
     }
+
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|label| {

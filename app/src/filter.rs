@@ -209,14 +209,9 @@ impl LeadView {
             }
         }
 
-        let (request, _) = PageRequest::from_query(page, size);
-        if let Some(raw) = page.filter(|raw| !raw.is_empty() && request.page == 1 && raw.trim() != "1") {
-            error("page", raw, "expected a whole number from 1; showing page 1".to_string());
-        }
-        if let Some(raw) = size.filter(|raw| !raw.is_empty() && raw.trim() != request.size.to_string()) {
-            error("size", raw, format!("expected 25, 50 or 100; showing {DEFAULT_PAGE_SIZE} per page"));
-        }
+        let (request, paging_errors) = PageRequest::from_query(page, size);
         view.page = request;
+        errors.extend(paging_errors);
         if let Err(range_error) = view.filter.validate() {
             errors.push(range_error);
         }

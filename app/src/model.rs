@@ -6,7 +6,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Where a lead stands in its life: the five statuses operators work with.
+use crate::filter::ParamError;
+
+/// Stage of a lead's life: the five statuses operators work with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
@@ -28,7 +30,7 @@ impl LeadStatus {
         LeadStatus::Suppressed,
     ];
 
-    /// The lower-case name used in URLs, the API, CSV files and the database.
+    /// Returns the lower-case name used in URLs, the API, CSV files and the database.
     pub fn as_str(self) -> &'static str {
         match self {
             LeadStatus::Active => "active",
@@ -39,7 +41,7 @@ impl LeadStatus {
         }
     }
 
-    /// The capitalized name shown to operators.
+    /// Returns the capitalized name shown to operators.
     pub fn label(self) -> &'static str {
         match self {
             LeadStatus::Active => "Active",
@@ -152,31 +154,30 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
-    /// Reads `page` and `size` from their URL values. A missing value takes its
-    /// default; an invalid one does too, and is reported in the returned notices so
-    /// the page can say what it ignored.
-    pub fn from_query(page: Option<&str>, size: Option<&str>) -> (PageRequest, Vec<String>) {
+    /// Reads `page` and `size` from their URL values. A missing or invalid value
+    /// takes its default, and each invalid one is returned as an error, so the
+    /// page can show what it ignored.
+    pub fn from_query(page: Option<&str>, size: Option<&str>) -> (PageRequest, Vec<ParamError>) {
         let mut request = PageRequest::default();
-        let mut notices = Vec::new();
+        let mut errors = Vec::new();
+        let mut reject = |param: &str, value: &str, message: String| {
+            errors.push(ParamError { param: param.to_string(), value: value.to_string(), message });
+        };
 
         if let Some(raw) = page.filter(|raw| !raw.is_empty()) {
-            match raw.parse::<u64>() {
-                // Past the last page anyway: the page says so and links back.
+            match raw.trim().parse::<u64>() {
+                // A page past the last one shows a link back to the last page.
                 Ok(number) if number >= 1 => request.page = u32::try_from(number).unwrap_or(u32::MAX),
-                _ => notices.push(format!(
-                    "Ignored page {raw:?}: a page number is a whole number from 1; showing page 1."
-                )),
+                _ => reject("page", raw, "expected a whole number from 1; showing page 1".to_string()),
             }
         }
         if let Some(raw) = size.filter(|raw| !raw.is_empty()) {
-            match raw.parse::<u32>() {
+            match raw.trim().parse::<u32>() {
                 Ok(number) if PAGE_SIZES.contains(&number) => request.size = number,
-                _ => notices.push(format!(
-                    "Ignored page size {raw:?}: choose 25, 50 or 100; showing {DEFAULT_PAGE_SIZE} per page."
-                )),
+                _ => reject("size", raw, format!("expected 25, 50 or 100; showing {DEFAULT_PAGE_SIZE} per page")),
             }
         }
-        (request, notices)
+        (request, errors)
     }
 
     /// Rows to skip before this page.
@@ -222,8 +223,8 @@ pub fn last_page(total: u64, size: u32) -> u32 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeadList {
     pub leads: Page<LeadSummary>,
-    /// Why the filter could not run, such as a date range that ends before it
-    /// starts; `leads` is then empty.
+    /// Reason the filter could not run, such as an unknown time zone. `leads`
+    /// is then empty.
     pub filter_error: Option<String>,
 }
 
@@ -248,17 +249,18 @@ mod tests {
     fn page_request_defaults_and_notices() {
         assert_eq!(PageRequest::from_query(None, None), (PageRequest::default(), vec![]));
 
-        let (request, notices) = PageRequest::from_query(Some("3"), Some("100"));
+        let (request, errors) = PageRequest::from_query(Some("3"), Some("100"));
         assert_eq!(request, PageRequest { page: 3, size: 100 });
-        assert!(notices.is_empty());
+        assert!(errors.is_empty());
 
         let (request, _) = PageRequest::from_query(Some("99999999999"), None);
         assert_eq!(request.page, u32::MAX);
 
-        let (request, notices) = PageRequest::from_query(Some("0"), Some("7"));
+        let (request, errors) = PageRequest::from_query(Some("0"), Some("7"));
         assert_eq!(request, PageRequest::default());
-        assert_eq!(notices.len(), 2);
-        assert!(notices[1].contains("\"7\""));
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].param, "page");
+        assert_eq!(errors[1].to_string(), "invalid size \"7\": expected 25, 50 or 100; showing 50 per page");
     }
 
     #[test]

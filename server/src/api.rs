@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
 }
 
-/// Answers unknown API paths with JSON, like every other API error.
+/// Returns a JSON 404 for unknown API paths, like every other API error.
 async fn unknown_endpoint(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> Response {
     let body = serde_json::json!({ "error": format!("no API endpoint at {}", uri.path()) });
     (StatusCode::NOT_FOUND, Json(body)).into_response()

@@ -13,7 +13,7 @@ use super::Error;
 /// The migrations under `migrations/`, embedded at build time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
-/// Opens a connection pool and checks that the database answers.
+/// Opens a connection pool and checks that the database responds.
 pub async fn connect(database_url: &str) -> Result<PgPool, Error> {
     // sqlx prepares every statement, and after five runs PostgreSQL may switch
     // a statement to a generic plan that ignores the bound values. For LIKE

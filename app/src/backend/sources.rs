@@ -5,8 +5,8 @@ use sqlx::{PgConnection, PgPool};
 use super::Error;
 use crate::model::Source;
 
-/// Longest source name accepted, in characters; longer names are almost always
-/// a file path or a pasted row by mistake.
+/// Maximum source name length, in characters. Longer names are almost always a
+/// file path or a pasted row by mistake.
 pub const MAX_NAME_CHARS: usize = 200;
 
 /// Lists every source by name, with its lead count.

@@ -10,7 +10,7 @@ pub use status_badge::StatusBadge;
 
 use leptos::prelude::*;
 
-/// A message about input that the page ignored or could not use.
+/// Renders messages about input that the page ignored or could not use.
 #[component]
 pub fn Notices(notices: Vec<String>) -> impl IntoView {
     (!notices.is_empty()).then(|| {
