@@ -1,10 +1,11 @@
 //! Server functions: thin wrappers that check input and call the backend.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{LeadList, Source};
+use crate::model::{LeadDetail, LeadList, LeadStatus, Neighbours, Source, StatusChangeOutcome};
 #[cfg(feature = "ssr")]
-use crate::{backend::Error, filter::LeadView, model::{LeadSummary, Page}};
+use crate::{backend::Error, filter::LeadView, model::{LeadSummary, Rows}};
 
 #[cfg(feature = "ssr")]
 fn pool() -> Result<sqlx::PgPool, ServerFnError> {
@@ -27,37 +28,118 @@ pub async fn get_source(source_id: i64) -> Result<Option<Source>, ServerFnError>
 }
 
 /// Loads one page of a source's leads under the view in `query`, a URL query
-/// string. Returns `None` for an unknown source id.
-#[server]
+/// string, without the total (see [`count_source_leads`]). Returns `None` for
+/// an unknown source id. A GET endpoint with a fixed path, so the benchmark
+/// times exactly what the table loads.
+#[server(endpoint = "source_leads", input = GetUrl)]
 pub async fn get_source_leads(source_id: i64, query: String) -> Result<Option<LeadList>, ServerFnError> {
     let pool = pool()?;
-    let Some(source) = crate::backend::sources::find(&pool, source_id).await.map_err(Error::into_server_fn_error)? else {
+    if crate::backend::sources::find(&pool, source_id).await.map_err(Error::into_server_fn_error)?.is_none() {
         return Ok(None);
-    };
-    // Invalid parameters fall back to defaults; the page shows why.
-    let (view, _ignored) = LeadView::from_query_string(&query);
-    let result = crate::backend::leads::list_by_source(&pool, &source, &view).await;
-    lead_list(&view, result).map(Some)
+    }
+    let view = view_in_source(&query, Some(source_id));
+    lead_list(&view, crate::backend::leads::rows(&pool, &view).await).map(Some)
+}
+
+/// Counts a source's leads under the view in `query`; `None` when the filter
+/// cannot run, which the rows already explain.
+#[server(endpoint = "source_leads_count", input = GetUrl)]
+pub async fn count_source_leads(source_id: i64, query: String) -> Result<Option<u64>, ServerFnError> {
+    let pool = pool()?;
+    let view = view_in_source(&query, Some(source_id));
+    lead_count(crate::backend::leads::count(&pool, &view.filter).await)
 }
 
 /// Loads one page of leads across all sources under the view in `query`.
-#[server]
+#[server(endpoint = "leads", input = GetUrl)]
 pub async fn get_leads(query: String) -> Result<Option<LeadList>, ServerFnError> {
     let pool = pool()?;
-    let (view, _ignored) = LeadView::from_query_string(&query);
-    let result = crate::backend::leads::list_across_sources(&pool, &view).await;
-    lead_list(&view, result).map(Some)
+    let view = view_in_source(&query, None);
+    lead_list(&view, crate::backend::leads::rows(&pool, &view).await).map(Some)
+}
+
+/// Counts the leads across all sources under the view in `query`.
+#[server(endpoint = "leads_count", input = GetUrl)]
+pub async fn count_leads(query: String) -> Result<Option<u64>, ServerFnError> {
+    let pool = pool()?;
+    let view = view_in_source(&query, None);
+    lead_count(crate::backend::leads::count(&pool, &view.filter).await)
+}
+
+/// Parses a view leniently: invalid parameters fall back to defaults and the
+/// page shows why. A source in the path wins over one in the query.
+#[cfg(feature = "ssr")]
+fn view_in_source(query: &str, source_id: Option<i64>) -> LeadView {
+    let (mut view, _ignored) = LeadView::from_query_string(query);
+    if source_id.is_some() {
+        view.filter.source_id = source_id;
+    }
+    view
 }
 
 /// Turns an invalid filter into a message for the page instead of an error.
 #[cfg(feature = "ssr")]
-fn lead_list(view: &LeadView, result: Result<Page<LeadSummary>, Error>) -> Result<LeadList, ServerFnError> {
+fn lead_list(view: &LeadView, result: Result<Rows<LeadSummary>, Error>) -> Result<LeadList, ServerFnError> {
     match result {
-        Ok(leads) => Ok(LeadList { leads, filter_error: None }),
+        Ok(rows) => Ok(LeadList { rows, filter_error: None }),
         Err(Error::InvalidInput(message)) => {
-            let leads = Page { items: Vec::new(), total: 0, page: view.page.page, size: view.page.size };
-            Ok(LeadList { leads, filter_error: Some(message) })
+            let rows = Rows { items: Vec::new(), page: view.page.page, size: view.page.size, has_next: false };
+            Ok(LeadList { rows, filter_error: Some(message) })
         }
         Err(error) => Err(error.into_server_fn_error()),
     }
+}
+
+#[cfg(feature = "ssr")]
+fn lead_count(result: Result<u64, Error>) -> Result<Option<u64>, ServerFnError> {
+    match result {
+        Ok(total) => Ok(Some(total)),
+        Err(Error::InvalidInput(_)) => Ok(None),
+        Err(error) => Err(error.into_server_fn_error()),
+    }
+}
+
+/// Name recorded as the actor of changes made in the UI, until sign-in exists.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator(pub String);
+
+/// Loads a lead with its history and distribution attempts, or `None` for an
+/// unknown id.
+#[server]
+pub async fn get_lead(lead_id: i64) -> Result<Option<LeadDetail>, ServerFnError> {
+    let pool = pool()?;
+    crate::backend::leads::find(&pool, lead_id).await.map_err(Error::into_server_fn_error)
+}
+
+/// Finds the leads before and after a lead in the table at `back`, the
+/// address the detail view was opened from.
+#[server]
+pub async fn get_lead_neighbours(lead_id: i64, back: String) -> Result<Neighbours, ServerFnError> {
+    let pool = pool()?;
+    let Some(link) = crate::filter::TableLink::parse(&back) else {
+        return Ok(Neighbours::default());
+    };
+    match crate::backend::leads::neighbours(&pool, lead_id, &link.view).await {
+        Ok(found) => Ok(found),
+        // A table whose filter cannot run has no order to step through.
+        Err(Error::InvalidInput(_)) => Ok(Neighbours::default()),
+        Err(error) => Err(error.into_server_fn_error()),
+    }
+}
+
+/// Changes a lead's status from the UI, as the configured operator. `version`
+/// is the version the page showed; a lead changed since is not overwritten.
+#[server]
+pub async fn change_lead_status(
+    lead_id: i64,
+    status: LeadStatus,
+    reason: Option<String>,
+    version: i32,
+) -> Result<StatusChangeOutcome, ServerFnError> {
+    use crate::backend::leads::{change_status, Actor, StatusChange};
+    let pool = pool()?;
+    let operator = use_context::<Operator>().map(|operator| operator.0).unwrap_or_else(|| "operator".to_string());
+    let change = StatusChange { status, reason, expected_version: Some(version) };
+    change_status(&pool, lead_id, &change, &Actor::User(operator)).await.map_err(Error::into_server_fn_error)
 }

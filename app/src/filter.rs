@@ -12,7 +12,8 @@ use crate::format::{parse_query_pairs, query_string};
 use crate::model::{LeadStatus, PageRequest, DEFAULT_PAGE_SIZE};
 
 /// Query parameters a lead view understands, in the order they are printed.
-pub const PARAMS: [&str; 11] = ["source", "name", "email", "phone", "status", "from", "to", "tz", "sort", "page", "size"];
+pub const PARAMS: [&str; 13] =
+    ["source", "name", "email", "phone", "status", "from", "to", "tz", "sort", "page", "size", "after", "before"];
 
 /// Maximum length of a text filter, in characters. Longer values are pasted
 /// rows or documents, never something an operator searches for.
@@ -147,12 +148,25 @@ impl fmt::Display for ParamError {
     }
 }
 
+/// Where a page starts, given by a lead on the page next to it. The Next and
+/// Previous links carry one, so that a deep page reads from an index position
+/// instead of skipping every earlier row. The page number still says which
+/// page it is; without a cursor the page is found by counting rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageCursor {
+    /// The page holds the leads right after this one, in the view's order.
+    After(i64),
+    /// The page holds the leads right before this one.
+    Before(i64),
+}
+
 /// Everything a lead table shows: filter, sort and page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadView {
     pub filter: LeadFilter,
     pub sort: LeadSort,
     pub page: PageRequest,
+    pub cursor: Option<PageCursor>,
 }
 
 impl LeadView {
@@ -205,6 +219,13 @@ impl LeadView {
                 },
                 "page" => page = Some(raw),
                 "size" => size = Some(raw),
+                "after" | "before" => match raw.trim().parse::<i64>() {
+                    Ok(id) if id > 0 => {
+                        view.cursor = Some(if name == "after" { PageCursor::After(id) } else { PageCursor::Before(id) })
+                    }
+                    _ if raw.trim().is_empty() => {}
+                    _ => error(name, raw, "expected a lead id, a whole number from 1; counting rows instead".to_string()),
+                },
                 _ => error(name, raw, format!("unknown parameter; expected one of {}", PARAMS.join(", "))),
             }
         }
@@ -228,6 +249,11 @@ impl LeadView {
         let sort = (self.sort != LeadSort::default()).then(|| self.sort.to_param());
         let page = (self.page.page != 1).then(|| self.page.page.to_string());
         let size = (self.page.size != DEFAULT_PAGE_SIZE).then(|| self.page.size.to_string());
+        let (after, before) = match self.cursor {
+            Some(PageCursor::After(id)) => (Some(id.to_string()), None),
+            Some(PageCursor::Before(id)) => (None, Some(id.to_string())),
+            None => (None, None),
+        };
         query_string([
             ("source", filter.source_id.map(|id| id.to_string())),
             ("name", filter.name.clone()),
@@ -240,7 +266,36 @@ impl LeadView {
             ("sort", sort),
             ("page", page),
             ("size", size),
+            ("after", after),
+            ("before", before),
         ])
+    }
+}
+
+/// The address of a lead table, as the detail view remembers the table it was
+/// opened from: `/leads?…` or `/sources/{id}/leads?…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableLink {
+    /// The table's view, with the source of a source's table in its filter.
+    pub view: LeadView,
+}
+
+impl TableLink {
+    /// Parses a table address. Anything else, such as another site's address,
+    /// is `None`, so the detail view never links away from Leadbase.
+    pub fn parse(address: &str) -> Option<TableLink> {
+        let (path, query) = address.split_once('?').unwrap_or((address, ""));
+        let source_id = if path == "/leads" {
+            None
+        } else {
+            let id = path.strip_prefix("/sources/")?.strip_suffix("/leads")?;
+            Some(id.parse::<i64>().ok().filter(|id| *id > 0)?)
+        };
+        let (mut view, _ignored) = LeadView::from_query_string(query);
+        if source_id.is_some() {
+            view.filter.source_id = source_id;
+        }
+        Some(TableLink { view })
     }
 }
 
@@ -383,6 +438,29 @@ mod tests {
     }
 
     #[test]
+    fn cursor_parses_and_rejects_non_ids() {
+        assert_eq!(parse("page=7&after=120").0.cursor, Some(PageCursor::After(120)));
+        assert_eq!(parse("page=6&before=99").0.cursor, Some(PageCursor::Before(99)));
+        let (view, errors) = parse("page=2&after=abc");
+        assert_eq!(view.cursor, None);
+        assert_eq!(errors[0].param, "after");
+        assert!(errors[0].message.contains("counting rows instead"), "{}", errors[0]);
+        assert_eq!(parse("after=0").1[0].param, "after");
+    }
+
+    #[test]
+    fn table_links_accept_only_lead_tables() {
+        let link = TableLink::parse("/sources/4/leads?status=sold&sort=name").expect("a source table");
+        assert_eq!(link.view.filter.source_id, Some(4));
+        assert_eq!(link.view.filter.statuses, [LeadStatus::Sold]);
+        assert_eq!(link.view.sort.column, SortColumn::Name);
+        assert_eq!(TableLink::parse("/leads").expect("all leads").view, LeadView::default());
+        for other in ["https://evil.example/leads", "//evil.example/leads", "/sources/x/leads", "/sources/4", "/leads/5", ""] {
+            assert_eq!(TableLink::parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
     fn reserved_characters_round_trip() {
         let mut view = LeadView::default();
         view.filter.name = Some("Zoë & \"Ann\" #1 50% 😀".to_string());
@@ -427,8 +505,9 @@ mod round_trip {
             proptest::option::of(proptest::sample::select(vec!["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"])),
             (proptest::sample::select(SortColumn::ALL.to_vec()), any::<bool>()),
             (1u32..100_000, proptest::sample::select(crate::model::PAGE_SIZES.to_vec())),
+            proptest::option::of((any::<bool>(), 1i64..i64::MAX)),
         )
-            .prop_map(|(source_id, name, email, phone, statuses, from, to, zone, (column, descending), (page, size))| {
+            .prop_map(|(source_id, name, email, phone, statuses, from, to, zone, (column, descending), (page, size), cursor)| {
                 // An inverted range is an error by design; keep generated ranges valid.
                 let (created_from, created_to) = match (from, to) {
                     (Some(from), Some(to)) if from > to => (Some(to), Some(from)),
@@ -447,6 +526,7 @@ mod round_trip {
                     },
                     sort: LeadSort { column, descending },
                     page: PageRequest { page, size },
+                    cursor: cursor.map(|(after, id)| if after { PageCursor::After(id) } else { PageCursor::Before(id) }),
                 }
             })
     }

@@ -16,6 +16,7 @@ pub mod format;
 pub mod model;
 pub mod pages;
 pub mod time;
+pub mod user_agent;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -25,7 +26,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
-use crate::pages::{AllLeadsPage, NotFound, SourceLeadsPage, SourcesPage};
+use crate::pages::{AllLeadsPage, LeadDetailPage, NotFound, SourceLeadsPage, SourcesPage};
 
 /// Renders the HTML document around the app, on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sources") view=SourcesPage ssr=SsrMode::Async/>
                     <Route path=path!("/sources/:id/leads") view=SourceLeadsPage ssr=SsrMode::Async/>
                     <Route path=path!("/leads") view=AllLeadsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/leads/:id") view=LeadDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -100,20 +100,19 @@ pub struct LeadSummary {
     pub phone: Option<String>,
     pub status: LeadStatus,
     pub created_at: DateTime<Utc>,
+    /// Grows by one on every change; a status change names the version it saw.
+    pub version: i32,
 }
 
 impl LeadSummary {
     /// First and last name joined, or an empty string when both are missing.
     pub fn full_name(&self) -> String {
-        let parts = [self.first_name.as_deref(), self.last_name.as_deref()];
-        parts
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
+        join_names(self.first_name.as_deref(), self.last_name.as_deref())
     }
+}
+
+fn join_names(first: Option<&str>, last: Option<&str>) -> String {
+    [first, last].into_iter().flatten().map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// A lead with every stored attribute, for the JSON API and the detail view.
@@ -134,6 +133,168 @@ pub struct Lead {
     pub user_agent: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl Lead {
+    /// First and last name joined, or an empty string when both are missing.
+    pub fn full_name(&self) -> String {
+        join_names(self.first_name.as_deref(), self.last_name.as_deref())
+    }
+}
+
+/// What a history entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    Created,
+    StatusChanged,
+    /// The lead moved to another source; from and to are source names.
+    Moved,
+}
+
+impl HistoryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryKind::Created => "created",
+            HistoryKind::StatusChanged => "status_changed",
+            HistoryKind::Moved => "moved",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<HistoryKind> {
+        [HistoryKind::Created, HistoryKind::StatusChanged, HistoryKind::Moved].into_iter().find(|kind| kind.as_str() == value)
+    }
+}
+
+/// Who made a change: an operator in the UI, Leadbase itself, or an
+/// integration through the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorKind {
+    User,
+    System,
+    Api,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::System => "system",
+            ActorKind::Api => "api",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ActorKind> {
+        [ActorKind::User, ActorKind::System, ActorKind::Api].into_iter().find(|kind| kind.as_str() == value)
+    }
+}
+
+/// One entry of a lead's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: HistoryKind,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub actor_kind: ActorKind,
+    pub actor_name: String,
+    pub reason: Option<String>,
+}
+
+impl HistoryEntry {
+    /// The earlier value as operators read it: a status label or a source name.
+    pub fn from_label(&self) -> String {
+        self.value_label(self.from_value.as_deref())
+    }
+
+    /// The new value as operators read it.
+    pub fn to_label(&self) -> String {
+        self.value_label(self.to_value.as_deref())
+    }
+
+    fn value_label(&self, value: Option<&str>) -> String {
+        match (self.kind, value) {
+            (_, None) => String::new(),
+            (HistoryKind::Moved, Some(source)) => source.to_string(),
+            (_, Some(status)) => status.parse::<LeadStatus>().map(|status| status.label().to_string()).unwrap_or_else(|_| status.to_string()),
+        }
+    }
+}
+
+/// How a buyer answered a post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttemptOutcome {
+    Accepted,
+    Rejected,
+    Error,
+}
+
+impl AttemptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Accepted => "accepted",
+            AttemptOutcome::Rejected => "rejected",
+            AttemptOutcome::Error => "error",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AttemptOutcome::Accepted => "Accepted",
+            AttemptOutcome::Rejected => "Rejected",
+            AttemptOutcome::Error => "Error",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AttemptOutcome> {
+        [AttemptOutcome::Accepted, AttemptOutcome::Rejected, AttemptOutcome::Error].into_iter().find(|outcome| outcome.as_str() == value)
+    }
+}
+
+/// One post of a lead to a buyer's endpoint, with what was sent and answered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistributionAttempt {
+    pub id: i64,
+    pub buyer: String,
+    pub endpoint_url: String,
+    pub request_payload: serde_json::Value,
+    pub response_status: Option<i32>,
+    pub response_body: Option<String>,
+    pub outcome: AttemptOutcome,
+    pub attempted_at: DateTime<Utc>,
+    pub duration_ms: i32,
+}
+
+/// A lead with its history, oldest first, and its distribution attempts,
+/// newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeadDetail {
+    pub lead: Lead,
+    pub history: Vec<HistoryEntry>,
+    pub attempts: Vec<DistributionAttempt>,
+}
+
+/// What a status change did. Each carries the lead's status and version as
+/// they are now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusChangeOutcome {
+    Changed { status: LeadStatus, version: i32 },
+    /// The lead already had the status: nothing changed, nothing was logged.
+    Unchanged { status: LeadStatus, version: i32 },
+    /// The lead changed since the version the request was based on; nothing
+    /// was overwritten.
+    Stale { status: LeadStatus, version: i32 },
+}
+
+/// The leads right before and after one lead in a table's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Neighbours {
+    pub previous: Option<i64>,
+    pub next: Option<i64>,
 }
 
 /// Rows per page that the lead tables offer.
@@ -219,11 +380,22 @@ pub fn last_page(total: u64, size: u32) -> u32 {
     u32::try_from(pages).unwrap_or(u32::MAX)
 }
 
+/// One page of a list without its total, which is counted separately so that
+/// the rows never wait for a count over hundreds of thousands of matches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rows<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub size: u32,
+    /// Whether rows follow this page.
+    pub has_next: bool,
+}
+
 /// One page of a lead table, or the reason its filter could not run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeadList {
-    pub leads: Page<LeadSummary>,
-    /// Reason the filter could not run, such as an unknown time zone. `leads`
+    pub rows: Rows<LeadSummary>,
+    /// Reason the filter could not run, such as an unknown time zone. `rows`
     /// is then empty.
     pub filter_error: Option<String>,
 }

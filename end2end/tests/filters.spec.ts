@@ -1,13 +1,7 @@
 import { expect, Page, test } from "@playwright/test";
 
-async function openSource(page: Page, name: string) {
-  await page.goto("/sources");
-  await page.getByRole("link", { name }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-}
+import { filters, openSource, rows } from "../support/pages";
 
-const filters = (page: Page) => page.getByRole("search", { name: "Filter leads" });
-const rows = (page: Page) => page.locator("tbody tr");
 const matchCount = (page: Page) => page.locator(".match-count");
 
 test("email and status filters combine, survive reload and a pasted link", async ({ page, browser }) => {
@@ -137,18 +131,34 @@ test("sorting by a column full of ties never repeats or drops a row", async ({ p
   await openSource(page, "Acme Campaign");
   await page.goto(page.url().split("?")[0] + "?sort=status&size=25");
 
-  const seen: string[] = [];
+  const leadIds = () => rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-lead-id") ?? ""));
+  const summaryOf = (pageNumber: number) => `showing ${(pageNumber - 1) * 25 + 1}-${pageNumber * 25} of 200`;
+  const pages: string[][] = [];
   for (let pageNumber = 1; pageNumber <= 8; pageNumber++) {
-    await expect(page.locator(".page-summary")).toHaveText(
-      `showing ${(pageNumber - 1) * 25 + 1}-${pageNumber * 25} of 200`,
-    );
-    seen.push(...(await rows(page).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-lead-id") ?? ""))));
+    await expect(page.locator(".page-summary")).toHaveText(summaryOf(pageNumber));
+    pages.push(await leadIds());
     if (pageNumber < 8) {
       await page.getByRole("link", { name: "Next" }).click();
+      // Next names the last lead on screen, so the page reads on from it.
+      await expect(page).toHaveURL(new RegExp(`page=${pageNumber + 1}\\b.*after=\\d+`));
     }
   }
+  const seen = pages.flat();
   expect(seen.length).toBe(200);
   expect(new Set(seen).size).toBe(200);
+
+  // Walking back with Previous shows each page exactly as before.
+  for (let pageNumber = 7; pageNumber >= 1; pageNumber--) {
+    await page.getByRole("link", { name: "Previous" }).click();
+    await expect(page.locator(".page-summary")).toHaveText(summaryOf(pageNumber));
+    expect(await leadIds()).toEqual(pages[pageNumber - 1]);
+  }
+  await expect(page).not.toHaveURL(/page=|after=|before=/);
+
+  // A pasted link to a page without its cursor shows the same rows.
+  await page.goto(page.url().split("?")[0] + "?sort=status&size=25&page=5");
+  await expect(page.locator(".page-summary")).toHaveText(summaryOf(5));
+  expect(await leadIds()).toEqual(pages[4]);
 });
 
 test("an unusable filter keeps its text and says why", async ({ page }) => {

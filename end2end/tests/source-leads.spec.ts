@@ -1,10 +1,6 @@
 import { expect, Page, test } from "@playwright/test";
 
-async function openSource(page: Page, name: string) {
-  await page.goto("/sources");
-  await page.getByRole("link", { name }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-}
+import { openSource } from "../support/pages";
 
 function summary(page: Page) {
   return page.locator(".page-summary");

@@ -13,7 +13,8 @@ use sqlx::PgPool;
 use app::backend::{leads, sources, Error};
 use app::filter::{LeadView, ParamError};
 use app::format::parse_query_pairs;
-use app::model::{Lead, LeadStatus};
+use app::backend::leads::{Actor, StatusChange};
+use app::model::{Lead, LeadStatus, StatusChangeOutcome};
 
 use crate::router::AppState;
 
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/leads", get(list_all_leads))
         .route("/api/v1/sources/{id}/leads", get(list_source_leads))
+        .route("/api/v1/leads/{id}", get(get_lead).patch(patch_lead))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
 }
 
@@ -85,6 +87,7 @@ struct ApiLead<'a> {
     ip: Option<&'a str>,
     user_agent: Option<&'a str>,
     fields: &'a serde_json::Value,
+    version: i32,
 }
 
 impl<'a> From<&'a Lead> for ApiLead<'a> {
@@ -101,6 +104,7 @@ impl<'a> From<&'a Lead> for ApiLead<'a> {
             ip: lead.ip.as_deref(),
             user_agent: lead.user_agent.as_deref(),
             fields: &lead.fields,
+            version: lead.version,
         }
     }
 }
@@ -179,6 +183,103 @@ async fn list_source_leads(
     }
     let view = parse_view(query.as_deref(), Some(source_id))?;
     respond(&pool, view).await
+}
+
+/// Parses an id from the path; anything but a positive whole number is an
+/// unknown lead.
+fn lead_id(raw_id: &str) -> Result<i64, ApiError> {
+    raw_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::App(Error::NotFound(format!("lead {raw_id:?}"))))
+}
+
+/// `GET /api/v1/leads/{id}`: the lead with its history, oldest first, and its
+/// distribution attempts, newest first.
+async fn get_lead(State(pool): State<PgPool>, Path(raw_id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = lead_id(&raw_id)?;
+    let detail = leads::find(&pool, id).await?.ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
+    let mut body = serde_json::to_value(ApiLead::from(&detail.lead)).unwrap_or_default();
+    body["history"] = serde_json::to_value(&detail.history).unwrap_or_default();
+    body["distribution_attempts"] = serde_json::to_value(&detail.attempts).unwrap_or_default();
+    Ok(Json(body))
+}
+
+fn invalid_field(field: &str, value: &serde_json::Value, message: &str) -> ApiError {
+    ApiError::InvalidParameter(ParamError { param: field.to_string(), value: value.to_string(), message: message.to_string() })
+}
+
+/// Reads a PATCH body: `status` (required), `reason` and `version`
+/// (optional). Unknown fields are refused, so a typo never passes silently.
+fn parse_status_change(body: &[u8]) -> Result<StatusChange, ApiError> {
+    let json: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::App(Error::InvalidInput(format!(
+            "the body is not valid JSON ({error}); send an object such as {{\"status\": \"sold\", \"reason\": \"...\"}}"
+        )))
+    })?;
+    let Some(object) = json.as_object() else {
+        return Err(invalid_field("body", &json, "expected a JSON object with a status field"));
+    };
+    if let Some(unknown) = object.keys().find(|key| !["status", "reason", "version"].contains(&key.as_str())) {
+        return Err(invalid_field(unknown, &object[unknown], "unknown field; expected status, reason or version"));
+    }
+    let status_help = "expected one of active, sold, duplicate, rejected, suppressed";
+    let status = match object.get("status") {
+        Some(serde_json::Value::String(name)) => name.parse::<LeadStatus>().map_err(|_| ApiError::InvalidParameter(ParamError {
+            param: "status".to_string(),
+            value: name.clone(),
+            message: status_help.to_string(),
+        }))?,
+        Some(other) => return Err(invalid_field("status", other, status_help)),
+        None => return Err(invalid_field("status", &serde_json::Value::Null, &format!("the status is required; {status_help}"))),
+    };
+    let reason = match object.get("reason") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(reason)) => Some(reason.clone()),
+        Some(other) => return Err(invalid_field("reason", other, "expected a string")),
+    };
+    let expected_version = match object.get("version") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_i64()
+                .and_then(|version| i32::try_from(version).ok())
+                .filter(|version| *version > 0)
+                .ok_or_else(|| invalid_field("version", value, "expected the lead's version, a whole number from 1"))?,
+        ),
+    };
+    Ok(StatusChange { status, reason, expected_version })
+}
+
+/// `PATCH /api/v1/leads/{id}`: changes the status under the same rules as the
+/// UI. With `version`, a lead that changed since that version is not
+/// overwritten: the answer is a 409 with the current status.
+async fn patch_lead(State(pool): State<PgPool>, Path(raw_id): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let id = lead_id(&raw_id)?;
+    let change = parse_status_change(&body)?;
+    // Until API keys exist, every integration is recorded under one name.
+    let outcome = leads::change_status(&pool, id, &change, &Actor::Api("api".to_string())).await?;
+    let changed = match outcome {
+        StatusChangeOutcome::Changed { .. } => true,
+        StatusChangeOutcome::Unchanged { .. } => false,
+        StatusChangeOutcome::Stale { status, version } => {
+            let body = serde_json::json!({
+                "error": format!(
+                    "lead {id} changed since version {}: its status is now {status} (version {version}); \
+                     read it again and decide whether the change still applies",
+                    change.expected_version.unwrap_or_default()
+                ),
+                "current_status": status,
+                "version": version,
+            });
+            return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+        }
+    };
+    let detail = leads::find(&pool, id).await?.ok_or_else(|| Error::NotFound(format!("lead {id}")))?;
+    let body = serde_json::json!({ "changed": changed, "lead": ApiLead::from(&detail.lead) });
+    Ok(Json(body).into_response())
 }
 
 #[cfg(test)]

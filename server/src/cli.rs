@@ -7,6 +7,8 @@ use leptos::prelude::LeptosOptions;
 use sqlx::migrate::MigrateDatabase;
 use sqlx::PgPool;
 
+use app::api::Operator;
+
 use crate::config::Config;
 use crate::router::{router, AppState};
 use crate::Error;
@@ -146,7 +148,7 @@ async fn serve(config: Config) -> Result<(), CliError> {
         source,
     })?;
 
-    let state = AppState { leptos_options: leptos_options(&config), pool };
+    let state = AppState { leptos_options: leptos_options(&config), pool, operator: Operator(config.operator.clone()) };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

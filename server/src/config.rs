@@ -11,6 +11,7 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/leadb
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "data";
 /// Default site root: the directory cargo-leptos writes the compiled WASM, JS and CSS to.
+pub const DEFAULT_OPERATOR: &str = "operator";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 
 /// A configuration value that cannot be used.
@@ -31,6 +32,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `LEPTOS_SITE_ROOT`: the compiled site served under `/pkg`.
     pub site_root: PathBuf,
+    /// `LEADBASE_OPERATOR`: the name recorded for changes made in the UI,
+    /// until sign-in exists.
+    pub operator: String,
 }
 
 impl Config {
@@ -63,7 +67,17 @@ impl Config {
             reason: "expected an IP address and port such as 127.0.0.1:3000".to_string(),
         })?;
 
+        let operator = value("LEADBASE_OPERATOR", DEFAULT_OPERATOR).trim().to_string();
+        if operator.chars().count() > 100 || operator.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid {
+                variable: "LEADBASE_OPERATOR",
+                value: operator,
+                reason: "expected a name of at most 100 characters without control characters".to_string(),
+            });
+        }
+
         Ok(Config {
+            operator,
             database_url,
             addr,
             data_dir: PathBuf::from(value("LEADBASE_DATA_DIR", DEFAULT_DATA_DIR)),
@@ -109,6 +123,14 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+    }
+
+    #[test]
+    fn operator_defaults_and_rejects_control_characters() {
+        assert_eq!(config(&[]).expect("defaults").operator, "operator");
+        assert_eq!(config(&[("LEADBASE_OPERATOR", " Ana Ruiz ")]).expect("valid").operator, "Ana Ruiz");
+        let error = config(&[("LEADBASE_OPERATOR", "a\u{7}b")]).unwrap_err().to_string();
+        assert!(error.contains("LEADBASE_OPERATOR"), "{error}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use app::api::Operator;
 use app::{shell, App};
 
 /// Shared state of every request handler.
@@ -18,13 +19,17 @@ use app::{shell, App};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// Name recorded for changes made in the UI.
+    pub operator: Operator,
 }
 
 /// Builds the router, so that `serve` and the tests run the same routes.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let pool = state.pool.clone();
+    let operator = state.operator.clone();
     let fallback_pool = state.pool.clone();
+    let fallback_operator = state.operator.clone();
     let leptos_options = state.leptos_options.clone();
 
     Router::new()
@@ -33,11 +38,17 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(pool.clone()),
+            move || {
+                provide_context(pool.clone());
+                provide_context(operator.clone());
+            },
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_pool.clone()),
+            move || {
+                provide_context(fallback_pool.clone());
+                provide_context(fallback_operator.clone());
+            },
             shell,
         ))
         .layer(middleware::from_fn(redirect_trailing_slash))

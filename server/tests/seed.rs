@@ -25,7 +25,7 @@ async fn digest(pool: &PgPool) -> String {
 }
 
 async fn clear(pool: &PgPool) {
-    sqlx::query("truncate distribution_attempts, lead_history, leads, sources, search_outbox")
+    sqlx::query("truncate distribution_attempts, lead_history, leads, source_status_counts, sources, search_outbox")
         .execute(pool)
         .await
         .expect("tables truncated");

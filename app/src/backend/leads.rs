@@ -10,8 +10,11 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::Error;
 use crate::contact::phone_digits;
-use crate::filter::{LeadFilter, LeadSort, LeadView, SortColumn};
-use crate::model::{Lead, LeadStatus, LeadSummary, Page, Source};
+use crate::filter::{LeadFilter, LeadSort, LeadView, PageCursor, SortColumn};
+use crate::model::{
+    ActorKind, AttemptOutcome, DistributionAttempt, HistoryEntry, HistoryKind, Lead, LeadDetail, LeadStatus, LeadSummary,
+    Neighbours, Page, Rows, StatusChangeOutcome,
+};
 
 /// Author of a change, as recorded in a lead's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,17 +106,6 @@ pub async fn insert_many(
     Ok(inserted)
 }
 
-/// Lists one page of a source's leads under a view's filter and sort. The
-/// view's own source is ignored in favour of `source`.
-pub async fn list_by_source(pool: &PgPool, source: &Source, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
-    let mut view = view.clone();
-    view.filter.source_id = Some(source.id);
-    // Unfiltered, the triggers on `leads` keep the total in `lead_count`, so
-    // the table of a source with millions of leads skips counting them.
-    let known_total = (!view.filter.is_narrowed()).then(|| u64::try_from(source.lead_count).unwrap_or(0));
-    list_page(pool, &view, SUMMARY_COLUMNS, known_total).await
-}
-
 /// Escapes `\`, `%` and `_` so user text matches literally inside a LIKE pattern.
 fn escape_like(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
@@ -200,104 +192,272 @@ pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilt
     Ok(())
 }
 
-/// SQL ordering for a sort, with the lead id as final tiebreaker in the same
-/// direction so that pages never repeat or skip rows. Statuses tie often, so
-/// they sort by creation time next, which an index serves.
-fn order_by(sort: LeadSort, filter: &LeadFilter) -> String {
-    let direction = if sort.descending { "desc" } else { "asc" };
-    let columns: &[&str] = match sort.column {
-        SortColumn::CreatedAt => &["l.created_at"],
-        SortColumn::Name => &["l.name_folded"],
-        SortColumn::Email => &["l.email_normalized"],
-        SortColumn::Phone => &["l.phone_digits"],
-        SortColumn::Status => &["l.status", "l.created_at"],
+/// One column of a sort order, as compared in a keyset condition.
+struct SortKey {
+    expr: &'static str,
+    /// SQL type the key's text form is cast back to.
+    sql_type: &'static str,
+    /// Whether the column holds NULLs, which sort last ascending and first
+    /// descending, PostgreSQL's defaults.
+    nullable: bool,
+}
+
+/// Columns a sort orders by before the lead id, the final tiebreaker in the
+/// same direction, so that pages never repeat or skip rows. Statuses tie
+/// often, so they sort by creation time next, which an index serves.
+fn sort_keys(sort: LeadSort, filter: &LeadFilter) -> Vec<SortKey> {
+    let key = |expr, sql_type, nullable| SortKey { expr, sql_type, nullable };
+    match sort.column {
+        SortColumn::CreatedAt => vec![key("l.created_at", "timestamptz", false)],
+        SortColumn::Name => vec![key("l.name_folded", "text", false)],
+        SortColumn::Email => vec![key("l.email_normalized", "text", true)],
+        SortColumn::Phone => vec![key("l.phone_digits", "text", true)],
+        SortColumn::Status => vec![key("l.status", "lead_status", false), key("l.created_at", "timestamptz", false)],
         // Within one source every row ties on its name.
-        SortColumn::Source if filter.source_id.is_some() => &[],
-        SortColumn::Source => &["lower(s.name)"],
-    };
+        SortColumn::Source if filter.source_id.is_some() => vec![],
+        SortColumn::Source => vec![key("lower(s.name)", "text", false)],
+    }
+}
+
+fn order_by(keys: &[SortKey], descending: bool) -> String {
+    let direction = if descending { "desc" } else { "asc" };
     let mut order = String::from(" order by ");
-    for column in columns {
-        let _ = write!(order, "{column} {direction}, ");
+    for key in keys {
+        let _ = write!(order, "{} {direction}, ", key.expr);
     }
     let _ = write!(order, "l.id {direction}");
     order
 }
 
-/// Returns the total of an unfiltered view from the sources' lead counts,
-/// which the triggers on `leads` keep exact, or `None` when a filter narrows
-/// the view and the matching rows must be counted.
+/// Where a keyset page starts: the sort values of a lead, as text, and its id.
+#[derive(Clone, Debug)]
+struct Keyset {
+    values: Vec<Option<String>>,
+    id: i64,
+}
+
+/// Appends the condition "comes after the keyset lead" for rows read in the
+/// given direction.
+fn push_keyset(query: &mut QueryBuilder<'_, Postgres>, keys: &[SortKey], keyset: &Keyset, descending: bool) {
+    let beyond = if descending { "<" } else { ">" };
+    let id = keyset.id;
+    // Only single-column sorts have nullable keys.
+    if let [key] = keys {
+        if key.nullable {
+            match (&keyset.values[0], descending) {
+                (None, false) => {
+                    query.push(format_args!(" and ({} is null and l.id > ", key.expr)).push_bind(id).push(")");
+                }
+                (None, true) => {
+                    query.push(format_args!(" and (({0} is null and l.id < ", key.expr)).push_bind(id);
+                    query.push(format_args!(") or {} is not null)", key.expr));
+                }
+                (Some(value), false) => {
+                    query.push(format_args!(" and (({}, l.id) > (", key.expr)).push_bind(value.clone());
+                    query.push(format_args!("::{}, ", key.sql_type)).push_bind(id);
+                    query.push(format_args!(") or {} is null)", key.expr));
+                }
+                (Some(value), true) => {
+                    query.push(format_args!(" and ({}, l.id) < (", key.expr)).push_bind(value.clone());
+                    query.push(format_args!("::{}, ", key.sql_type)).push_bind(id).push(")");
+                }
+            }
+            return;
+        }
+    }
+    query.push(" and (");
+    for key in keys {
+        query.push(format_args!("{}, ", key.expr));
+    }
+    query.push(format_args!("l.id) {beyond} ("));
+    for (key, value) in keys.iter().zip(&keyset.values) {
+        query.push_bind(value.clone()).push(format_args!("::{}, ", key.sql_type));
+    }
+    query.push_bind(id).push(")");
+}
+
+/// How one page of rows is read.
+#[derive(Clone, Debug)]
+struct RowsPlan {
+    /// Rows are read in the reverse of the view's order, then flipped back.
+    reversed: bool,
+    keyset: Option<Keyset>,
+    offset: u64,
+    limit: u64,
+    /// Set when the plan already knows whether rows follow the page.
+    has_next: Option<bool>,
+}
+
+/// Past this many rows, a page without a cursor counts the matches first and
+/// reads from the far end when that is closer.
+const FAR_OFFSET: u64 = 5_000;
+
+/// Decides how to read a view's page: from its cursor lead when it has one
+/// (an index range scan whatever the depth), else by offset from whichever end
+/// of the list is nearer.
+async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
+    let size = u64::from(view.page.size);
+    if let Some(cursor) = view.cursor {
+        let (id, reversed) = match cursor {
+            PageCursor::After(id) => (id, false),
+            PageCursor::Before(id) => (id, true),
+        };
+        if let Some(keyset) = find_keyset(pool, view, id).await? {
+            return Ok(RowsPlan { reversed, keyset: Some(keyset), offset: 0, limit: size, has_next: reversed.then_some(true) });
+        }
+        // The cursor lead is gone; its page number still says where to read.
+    }
+    let offset = view.page.offset();
+    if offset >= FAR_OFFSET {
+        let total = count(pool, &view.filter).await?;
+        if offset >= total {
+            return Ok(RowsPlan { reversed: false, keyset: None, offset, limit: 0, has_next: Some(false) });
+        }
+        let remaining = total - offset;
+        if remaining < offset {
+            let limit = remaining.min(size);
+            return Ok(RowsPlan {
+                reversed: true,
+                keyset: None,
+                offset: remaining - limit,
+                limit,
+                has_next: Some(remaining > size),
+            });
+        }
+    }
+    Ok(RowsPlan { reversed: false, keyset: None, offset, limit: size, has_next: None })
+}
+
+/// Reads the sort values of the lead a cursor names, or `None` when it no
+/// longer exists.
+async fn find_keyset(pool: &PgPool, view: &LeadView, id: i64) -> Result<Option<Keyset>, Error> {
+    use sqlx::Row as _;
+    let keys = sort_keys(view.sort, &view.filter);
+    let mut query = QueryBuilder::<Postgres>::new("select l.id");
+    for key in &keys {
+        query.push(format_args!(", {}::text", key.expr));
+    }
+    query.push(" from leads l join sources s on s.id = l.source_id where l.id = ").push_bind(id);
+    let Some(row) = query.build().fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let values = (1..=keys.len()).map(|index| row.try_get::<Option<String>, _>(index)).collect::<Result<_, _>>()?;
+    Ok(Some(Keyset { values, id }))
+}
+
+/// Returns the total of a view from the counters that the triggers on `leads`
+/// keep exact, when the filter has nothing but a source and statuses, or
+/// `None` when the matching rows must be counted.
 async fn known_total(pool: &PgPool, filter: &LeadFilter) -> Result<Option<u64>, Error> {
-    if filter.is_narrowed() {
+    let by_status_only = filter.name.is_none()
+        && filter.email.is_none()
+        && filter.phone.is_none()
+        && filter.created_from.is_none()
+        && filter.created_to.is_none();
+    if !by_status_only {
         return Ok(None);
     }
-    let total: Option<i64> = sqlx::query_scalar("select sum(lead_count)::bigint from sources where $1::bigint is null or id = $1")
+    let total: Option<i64> = if filter.statuses.is_empty() {
+        sqlx::query_scalar("select sum(lead_count)::bigint from sources where $1::bigint is null or id = $1")
+            .bind(filter.source_id)
+            .fetch_one(pool)
+            .await?
+    } else {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|status| status.as_str()).collect();
+        sqlx::query_scalar(
+            "select sum(lead_count)::bigint from source_status_counts \
+             where ($1::bigint is null or source_id = $1) and status = any($2::lead_status[])",
+        )
         .bind(filter.source_id)
+        .bind(statuses)
         .fetch_one(pool)
-        .await?;
+        .await?
+    };
     Ok(Some(u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
+}
+
+/// Counts the leads a filter selects: from the kept counters when only a
+/// source and statuses are set, else with a count query.
+pub async fn count(pool: &PgPool, filter: &LeadFilter) -> Result<u64, Error> {
+    if let Some(total) = known_total(pool, filter).await? {
+        return Ok(total);
+    }
+    let total: i64 = count_query("", filter)?.build_query_scalar().fetch_one(pool).await?;
+    Ok(u64::try_from(total).unwrap_or(0))
 }
 
 /// Columns of [`LeadSummary`], for `leads l join sources s`.
 const SUMMARY_COLUMNS: &str = "l.id, l.source_id, s.name as source_name, l.first_name, l.last_name, \
-     l.email, l.phone, l.status, l.created_at";
+     l.email, l.phone, l.status, l.created_at, l.version";
 
 /// Columns of [`Lead`], for `leads l join sources s`.
 const LEAD_COLUMNS: &str = "l.id, l.source_id, s.name as source_name, l.first_name, l.last_name, \
-     l.email, l.phone, l.status, l.fields, host(l.ip) as ip, l.user_agent, l.created_at, l.updated_at";
+     l.email, l.phone, l.status, l.fields, host(l.ip) as ip, l.user_agent, l.created_at, l.updated_at, l.version";
+
+/// Lists one page of the leads a view selects, without counting them.
+pub async fn rows(pool: &PgPool, view: &LeadView) -> Result<Rows<LeadSummary>, Error> {
+    read_rows(pool, view, SUMMARY_COLUMNS).await
+}
 
 /// Lists one page of the leads a view selects, with the total across pages.
+/// The rows and the count run at once, on two connections.
 pub async fn list(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
-    list_page(pool, view, SUMMARY_COLUMNS, None).await
+    let (rows, total) = futures::try_join!(read_rows(pool, view, SUMMARY_COLUMNS), count(pool, &view.filter))?;
+    Ok(Page { items: rows.items, total, page: rows.page, size: rows.size })
 }
 
-/// Lists one page of the leads a view selects across all sources, or in the
-/// view's source. Unfiltered, the total comes from the sources' lead counts
-/// instead of counting every lead.
-pub async fn list_across_sources(pool: &PgPool, view: &LeadView) -> Result<Page<LeadSummary>, Error> {
-    let known_total = known_total(pool, &view.filter).await?;
-    list_page(pool, view, SUMMARY_COLUMNS, known_total).await
-}
-
-/// Lists one page of the leads a view selects with every attribute, for the API.
+/// Like [`list`], with every attribute of each lead, for the API.
 pub async fn list_full(pool: &PgPool, view: &LeadView) -> Result<Page<Lead>, Error> {
-    let known_total = known_total(pool, &view.filter).await?;
-    list_page(pool, view, LEAD_COLUMNS, known_total).await
+    let (rows, total) = futures::try_join!(read_rows(pool, view, LEAD_COLUMNS), count(pool, &view.filter))?;
+    Ok(Page { items: rows.items, total, page: rows.page, size: rows.size })
 }
 
-async fn list_page<T>(pool: &PgPool, view: &LeadView, columns: &str, known_total: Option<u64>) -> Result<Page<T>, Error>
+async fn read_rows<T>(pool: &PgPool, view: &LeadView, columns: &str) -> Result<Rows<T>, Error>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    let total = match known_total {
-        Some(total) => total,
+    // Checked first, so that a bad filter fails before any planning query.
+    push_conditions(&mut QueryBuilder::new(""), &view.filter)?;
+    let plan = plan_rows(pool, view).await?;
+    let mut items = if plan.limit == 0 {
+        Vec::new()
+    } else {
+        rows_query("", columns, view, &plan)?.build_query_as::<T>().fetch_all(pool).await?
+    };
+    let has_next = match plan.has_next {
+        Some(known) => known,
         None => {
-            let total: i64 = count_query("", &view.filter)?.build_query_scalar().fetch_one(pool).await?;
-            u64::try_from(total).unwrap_or(0)
+            let more = items.len() as u64 > plan.limit;
+            items.truncate(plan.limit as usize);
+            more
         }
     };
-
-    let request = view.page;
-    if request.offset() >= total {
-        return Ok(Page { items: Vec::new(), total, page: request.page, size: request.size });
+    if plan.reversed {
+        items.reverse();
     }
-    let items = rows_query("", columns, view)?.build_query_as::<T>().fetch_all(pool).await?;
-    Ok(Page { items, total, page: request.page, size: request.size })
+    Ok(Rows { items, page: view.page.page, size: view.page.size, has_next })
 }
 
 /// Builds the query for one page of a view's rows, after `prefix` (such as
 /// `explain analyze`), so the benchmark explains exactly what the list runs.
-fn rows_query<'a>(prefix: &str, columns: &str, view: &'a LeadView) -> Result<QueryBuilder<'a, Postgres>, Error> {
-    let request = view.page;
+/// Without a known end, it reads one row more than the page to learn whether
+/// another page follows.
+fn rows_query<'a>(prefix: &str, columns: &str, view: &'a LeadView, plan: &RowsPlan) -> Result<QueryBuilder<'a, Postgres>, Error> {
+    let keys = sort_keys(view.sort, &view.filter);
+    let descending = view.sort.descending != plan.reversed;
     let mut rows = QueryBuilder::<Postgres>::new(format!(
         "{prefix} select {columns} from leads l join sources s on s.id = l.source_id where true"
     ));
     push_conditions(&mut rows, &view.filter)?;
-    rows.push(order_by(view.sort, &view.filter));
-    // NOTE: OFFSET paging reads and skips every earlier row: page 3,500 of a
-    // 350,000-lead source takes about 0.6 s where the first page takes 1 ms.
-    // Keyset paging from the previous page's last row would fix deep pages.
-    rows.push(" limit ").push_bind(i64::from(request.size));
-    rows.push(" offset ").push_bind(i64::try_from(request.offset()).unwrap_or(i64::MAX));
+    if let Some(keyset) = &plan.keyset {
+        push_keyset(&mut rows, &keys, keyset, descending);
+    }
+    rows.push(order_by(&keys, descending));
+    let limit = plan.limit + u64::from(plan.has_next.is_none());
+    rows.push(" limit ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    if plan.offset > 0 {
+        rows.push(" offset ").push_bind(i64::try_from(plan.offset).unwrap_or(i64::MAX));
+    }
     Ok(rows)
 }
 
@@ -310,14 +470,172 @@ fn count_query<'a>(prefix: &str, filter: &'a LeadFilter) -> Result<QueryBuilder<
 
 /// Server-side execution times, in milliseconds, that PostgreSQL reports
 /// (`explain analyze`) for a view's row query and count query, as
-/// [`list_across_sources`] runs them. The benchmark compares them with the
-/// latency seen over HTTP.
-pub async fn explain_times(pool: &PgPool, view: &LeadView) -> Result<(f64, f64), Error> {
+/// [`list`] runs them. The count is `None` when the kept counters answer it.
+/// The benchmark compares them with the latency seen over HTTP.
+pub async fn explain_times(pool: &PgPool, view: &LeadView) -> Result<(f64, Option<f64>), Error> {
     const EXPLAIN: &str = "explain (analyze, format json)";
+    let plan = plan_rows(pool, view).await?;
     let rows_plan: serde_json::Value =
-        rows_query(EXPLAIN, SUMMARY_COLUMNS, view)?.build_query_scalar().fetch_one(pool).await?;
-    let count_plan: serde_json::Value = count_query(EXPLAIN, &view.filter)?.build_query_scalar().fetch_one(pool).await?;
-
+        rows_query(EXPLAIN, SUMMARY_COLUMNS, view, &plan)?.build_query_scalar().fetch_one(pool).await?;
     let execution_ms = |plan: &serde_json::Value| plan[0]["Execution Time"].as_f64().unwrap_or(f64::NAN);
-    Ok((execution_ms(&rows_plan), execution_ms(&count_plan)))
+    let count_ms = if known_total(pool, &view.filter).await?.is_some() {
+        None
+    } else {
+        let count_plan: serde_json::Value = count_query(EXPLAIN, &view.filter)?.build_query_scalar().fetch_one(pool).await?;
+        Some(execution_ms(&count_plan))
+    };
+    Ok((execution_ms(&rows_plan), count_ms))
+}
+
+/// Longest reason a status change may carry, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A requested status change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: LeadStatus,
+    pub reason: Option<String>,
+    /// The lead version the requester saw. When set and the lead has moved on
+    /// since, the change is refused as stale.
+    pub expected_version: Option<i32>,
+}
+
+fn check_reason(reason: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(reason) = reason.map(crate::contact::trim_value).filter(|reason| !reason.is_empty()) else {
+        return Ok(None);
+    };
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "invalid reason: {} characters, more than {MAX_REASON_CHARS}; shorten it",
+            reason.chars().count()
+        )));
+    }
+    if let Some(control) = reason.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
+        return Err(Error::InvalidInput(format!(
+            "invalid reason {reason:?}: contains the control character U+{:04X}; remove it",
+            u32::from(control)
+        )));
+    }
+    Ok(Some(reason.to_string()))
+}
+
+/// Changes a lead's status and logs the change in its history, in one
+/// transaction. Setting the current status again changes and logs nothing; a
+/// change based on an older version than the lead's is refused as stale.
+pub async fn change_status(pool: &PgPool, id: i64, change: &StatusChange, actor: &Actor) -> Result<StatusChangeOutcome, Error> {
+    let reason = check_reason(change.reason.as_deref())?;
+    let mut transaction = pool.begin().await?;
+    // The row lock makes concurrent changes to one lead take turns, so each
+    // sees the version the other wrote.
+    let current: Option<(LeadStatus, i32)> = sqlx::query_as("select status, version from leads where id = $1 for update")
+        .bind(id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+    let Some((status, version)) = current else {
+        return Err(Error::NotFound(format!("lead {id}")));
+    };
+    if change.expected_version.is_some_and(|expected| expected != version) {
+        return Ok(StatusChangeOutcome::Stale { status, version });
+    }
+    if status == change.status {
+        return Ok(StatusChangeOutcome::Unchanged { status, version });
+    }
+    let version: i32 = sqlx::query_scalar(
+        "update leads set status = $2, version = version + 1, updated_at = now() where id = $1 returning version",
+    )
+    .bind(id)
+    .bind(change.status)
+    .fetch_one(&mut *transaction)
+    .await?;
+    sqlx::query(
+        "insert into lead_history (lead_id, kind, from_value, to_value, actor_kind, actor_name, reason) \
+         values ($1, 'status_changed', $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(change.status.as_str())
+    .bind(actor.kind())
+    .bind(actor.name())
+    .bind(reason)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    tracing::info!(lead = id, from = %status, to = %change.status, actor = actor.name(), "lead status changed");
+    Ok(StatusChangeOutcome::Changed { status: change.status, version })
+}
+
+/// Loads a lead with its history and distribution attempts, or `None` when
+/// the id is unknown.
+pub async fn find(pool: &PgPool, id: i64) -> Result<Option<LeadDetail>, Error> {
+    let lead: Option<Lead> = sqlx::query_as(&format!(
+        "select {LEAD_COLUMNS} from leads l join sources s on s.id = l.source_id where l.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(lead) = lead else {
+        return Ok(None);
+    };
+
+    type HistoryRow = (i64, DateTime<Utc>, String, Option<String>, Option<String>, String, String, Option<String>);
+    let history: Vec<HistoryRow> = sqlx::query_as(
+        "select id, at, kind, from_value, to_value, actor_kind, actor_name, reason \
+           from lead_history where lead_id = $1 order by at, id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let history = history
+        .into_iter()
+        .map(|(id, at, kind, from_value, to_value, actor_kind, actor_name, reason)| {
+            // The table's check constraints allow only the known names.
+            let kind = HistoryKind::parse(&kind).ok_or_else(|| Error::InvalidInput(format!("unknown history kind {kind:?}")))?;
+            let actor_kind = ActorKind::parse(&actor_kind)
+                .ok_or_else(|| Error::InvalidInput(format!("unknown actor kind {actor_kind:?}")))?;
+            Ok(HistoryEntry { id, at, kind, from_value, to_value, actor_kind, actor_name, reason })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+
+    type AttemptRow = (i64, String, String, Json<Value>, Option<i32>, Option<String>, String, DateTime<Utc>, i32);
+    let attempts: Vec<AttemptRow> = sqlx::query_as(
+        "select id, buyer, endpoint_url, request_payload, response_status, response_body, outcome, attempted_at, duration_ms \
+           from distribution_attempts where lead_id = $1 order by attempted_at desc, id desc",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let attempts = attempts
+        .into_iter()
+        .map(|(id, buyer, endpoint_url, Json(request_payload), response_status, response_body, outcome, attempted_at, duration_ms)| {
+            let outcome = AttemptOutcome::parse(&outcome).ok_or_else(|| Error::InvalidInput(format!("unknown outcome {outcome:?}")))?;
+            Ok(DistributionAttempt { id, buyer, endpoint_url, request_payload, response_status, response_body, outcome, attempted_at, duration_ms })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+
+    Ok(Some(LeadDetail { lead, history, attempts }))
+}
+
+/// Finds the leads right before and after a lead in a view's order, for
+/// previous/next on the detail view. The lead itself need not match the
+/// filter any more, as after its status changed.
+pub async fn neighbours(pool: &PgPool, id: i64, view: &LeadView) -> Result<Neighbours, Error> {
+    let step = |cursor: PageCursor| {
+        let view = LeadView { cursor: Some(cursor), page: crate::model::PageRequest { page: 1, size: 1 }, ..view.clone() };
+        async move {
+            let plan = match find_keyset(pool, &view, id).await? {
+                Some(keyset) => RowsPlan {
+                    reversed: matches!(cursor, PageCursor::Before(_)),
+                    keyset: Some(keyset),
+                    offset: 0,
+                    limit: 1,
+                    has_next: Some(false),
+                },
+                None => return Ok::<_, Error>(None),
+            };
+            let found: Option<i64> = rows_query("", "l.id", &view, &plan)?.build_query_scalar().fetch_optional(pool).await?;
+            Ok(found)
+        }
+    };
+    let (previous, next) = futures::try_join!(step(PageCursor::Before(id)), step(PageCursor::After(id)))?;
+    Ok(Neighbours { previous, next })
 }

@@ -56,6 +56,7 @@ pub fn LeadFilters(
             let mut next = latest_view(view);
             update(&mut next.filter);
             next.page.page = 1;
+            next.cursor = None;
             show_view(next, replace);
         }
     };

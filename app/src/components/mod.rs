@@ -3,10 +3,12 @@
 mod lead_filters;
 mod pager;
 mod status_badge;
+mod status_dialog;
 
 pub use lead_filters::{use_show_view, LeadFilters};
-pub use pager::Pager;
+pub use pager::{CountResource, PageShown, Pager};
 pub use status_badge::StatusBadge;
+pub use status_dialog::{SeenStatus, StatusControl};
 
 use leptos::prelude::*;
 
@@ -20,4 +22,21 @@ pub fn Notices(notices: Vec<String>) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// Writes text to the system clipboard. Returns whether the browser accepted the
+/// request; the copy itself finishes asynchronously.
+pub fn copy_to_clipboard(text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else { return false };
+        let clipboard = window.navigator().clipboard();
+        let _promise = clipboard.write_text(text);
+        true
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
 }

@@ -5,48 +5,82 @@ use leptos_router::params::ParamsMap;
 use crate::format::{query_string, thousands};
 use crate::model::{last_page, DEFAULT_PAGE_SIZE, PAGE_SIZES};
 
-/// Builds the query string of the current URL with `page` and `size` replaced. Other
-/// parameters are kept, so paging never drops the rest of the view.
-fn query_with_paging(query: &ParamsMap, page: u32, size: u32) -> String {
+/// The total of a lead table, loaded apart from its rows: `None` inside when
+/// the filter cannot run.
+pub type CountResource = Resource<Result<Option<u64>, ServerFnError>>;
+
+/// Builds the query string of the current URL with `page`, `size` and the page
+/// cursor replaced. Other parameters are kept, so paging never drops the rest
+/// of the view.
+fn query_with_paging(query: &ParamsMap, page: u32, size: u32, cursor: Option<(&str, i64)>) -> String {
     let mut pairs: Vec<(String, Option<String>)> = query
         .into_iter()
-        .filter(|(name, _)| name.as_ref() != "page" && name.as_ref() != "size")
+        .filter(|(name, _)| !["page", "size", "after", "before"].contains(&name.as_ref()))
         .map(|(name, value)| (name.to_string(), Some(value.to_string())))
         .collect();
     // Defaults stay out of the URL, so each view has one address.
     pairs.push(("page".to_string(), (page != 1).then(|| page.to_string())));
     pairs.push(("size".to_string(), (size != DEFAULT_PAGE_SIZE).then(|| size.to_string())));
+    if let Some((name, id)) = cursor {
+        pairs.push((name.to_string(), Some(id.to_string())));
+    }
     format!("?{}", query_string(pairs.iter().map(|(name, value)| (name.as_str(), value.clone()))))
+}
+
+/// The rows on screen, as the pager needs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageShown {
+    pub page: u32,
+    pub size: u32,
+    /// Rows on this page.
+    pub shown: usize,
+    pub has_next: bool,
+    /// Ids of the first and last lead on the page, the cursors of the
+    /// Previous and Next links.
+    pub first_id: Option<i64>,
+    pub last_id: Option<i64>,
 }
 
 /// Paging controls: the visible row range, first/previous/next/last links and
 /// the page size. Every control changes the URL, which is the page's state.
+/// Next and Previous carry the neighbouring lead as a cursor, so deep pages
+/// load as fast as the first; the total and the last page fill in when the
+/// count arrives.
 #[component]
-pub fn Pager(total: u64, page: u32, size: u32, shown: usize) -> impl IntoView {
+pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
+    let PageShown { page, size, shown, has_next, first_id, last_id } = shown;
     let query = use_query_map();
-    let last = last_page(total, size);
-    let href = move |target: u32| query.with_untracked(|query| query_with_paging(query, target, size));
+    let href = move |target: u32, cursor: Option<(&str, i64)>| {
+        query.with_untracked(|query| query_with_paging(query, target, size, cursor))
+    };
 
-    let summary = if shown == 0 {
-        format!("showing 0 of {}", thousands(total))
+    let first_row = u64::from(page - 1) * u64::from(size) + 1;
+    let range = if shown == 0 {
+        "showing 0".to_string()
     } else {
-        let first = u64::from(page - 1) * u64::from(size) + 1;
-        let end = first + shown as u64 - 1;
-        format!("showing {}-{} of {}", thousands(first), thousands(end), thousands(total))
+        format!("showing {}-{}", thousands(first_row), thousands(first_row + shown as u64 - 1))
     };
 
-    let link = move |label: &'static str, target: u32, enabled: bool| {
-        if enabled {
-            view! { <a class="page-link" href=href(target)>{label}</a> }.into_any()
-        } else {
-            view! { <span class="page-link disabled" aria-disabled="true">{label}</span> }.into_any()
-        }
+    let link = move |label: &'static str, target: Option<String>| match target {
+        Some(href) => view! { <a class="page-link" href=href>{label}</a> }.into_any(),
+        None => view! { <span class="page-link disabled" aria-disabled="true">{label}</span> }.into_any(),
     };
+    // Page 2 back to page 1 drops the cursor: the first page needs none.
+    let previous = (page > 1).then(|| match first_id {
+        Some(id) if page > 2 => href(page - 1, Some(("before", id))),
+        _ => href(page - 1, None),
+    });
+    let next = match (has_next, last_id) {
+        (true, Some(id)) => Some(href(page + 1, Some(("after", id)))),
+        _ => None,
+    };
+
+    let total = move || async move { count.await.ok().flatten() };
 
     let kept_params: Vec<(String, String)> = query.with_untracked(|query| {
         query
             .into_iter()
-            .filter(|(name, _)| name.as_ref() != "page" && name.as_ref() != "size")
+            .filter(|(name, _)| !["page", "size", "after", "before"].contains(&name.as_ref()))
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect()
     });
@@ -59,19 +93,44 @@ pub fn Pager(total: u64, page: u32, size: u32, shown: usize) -> impl IntoView {
         // The first row on screen stays on screen: jump to the page holding it.
         let first_row = u64::from(page - 1) * u64::from(size);
         let new_page = u32::try_from(first_row / u64::from(new_size) + 1).unwrap_or(1);
-        let target = query.with_untracked(|query| query_with_paging(query, new_page, new_size));
+        let target = query.with_untracked(|query| query_with_paging(query, new_page, new_size, None));
         navigate(&target, Default::default());
     };
 
     view! {
         <nav class="pager" aria-label="Pagination">
-            <span class="page-summary">{summary}</span>
+            <span class="page-summary">
+                {range}" of "
+                <Suspense fallback=|| view! { <span class="counting">"…"</span> }>
+                    {move || Suspend::new(async move {
+                        match total().await {
+                            Some(total) => thousands(total),
+                            None => "?".to_string(),
+                        }
+                    })}
+                </Suspense>
+            </span>
             <span class="page-links">
-                {link("First", 1, page > 1)}
-                {link("Previous", page.saturating_sub(1).max(1), page > 1)}
-                <span class="page-position">{format!("Page {} of {}", thousands(page.into()), thousands(last.into()))}</span>
-                {link("Next", page + 1, page < last)}
-                {link("Last", last, page < last)}
+                {link("First", (page > 1).then(|| href(1, None)))}
+                {link("Previous", previous)}
+                <span class="page-position">
+                    {format!("Page {} of ", thousands(page.into()))}
+                    <Suspense fallback=|| "…">
+                        {move || Suspend::new(async move {
+                            match total().await {
+                                Some(total) => thousands(last_page(total, size).into()),
+                                None => "?".to_string(),
+                            }
+                        })}
+                    </Suspense>
+                </span>
+                {link("Next", next)}
+                <Suspense fallback=move || link("Last", None)>
+                    {move || Suspend::new(async move {
+                        let last = total().await.map(|total| last_page(total, size));
+                        link("Last", last.filter(|&last| last > page).map(|last| href(last, None)))
+                    })}
+                </Suspense>
             </span>
             // A plain GET form, so the page size also changes where the WASM
             // bundle has not loaded; the browser build navigates on change instead.

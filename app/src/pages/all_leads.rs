@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::source_leads::{use_lead_view, LeadResults};
-use crate::api::{get_leads, list_sources};
+use super::source_leads::{count_key, use_lead_view, LeadResults};
+use crate::api::{count_leads, get_leads, list_sources};
 use crate::components::LeadFilters;
 
 /// `/leads`: leads of every source in one table, with a Source filter beside
@@ -12,6 +12,7 @@ pub fn AllLeadsPage() -> impl IntoView {
     let (parsed, view) = use_lead_view();
     let sources = Resource::new(|| (), |_| list_sources());
     let leads = Resource::new(move || view.get().to_query_string(), get_leads);
+    let count = Resource::new(move || count_key(view), count_leads);
 
     view! {
         <Title text="All leads"/>
@@ -23,6 +24,6 @@ pub fn AllLeadsPage() -> impl IntoView {
                 view! { <LeadFilters view sources/> }
             })}
         </Suspense>
-        <LeadResults leads view parsed/>
+        <LeadResults leads count view parsed/>
     }
 }

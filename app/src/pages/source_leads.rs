@@ -1,13 +1,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
 
 use super::not_found::{set_response_status, NotFoundMessage};
-use crate::api::{get_source, get_source_leads};
-use crate::components::{LeadFilters, Notices, Pager, StatusBadge};
+use crate::api::{count_source_leads, get_source, get_source_leads};
+use super::detail_href;
+use crate::components::{copy_to_clipboard, CountResource, LeadFilters, Notices, PageShown, Pager, SeenStatus, StatusBadge, StatusControl};
 use crate::filter::{LeadFilter, LeadSort, LeadView, ParamError, SortColumn};
 use crate::format::thousands;
-use crate::model::{LeadList, LeadSummary, PageRequest};
+use crate::model::{last_page, LeadList, LeadSummary, PageRequest};
 use crate::time::{format_in_zone, use_viewer_time_zone};
 
 /// `/sources/{id}/leads`: one source's leads, filtered, sorted and paged as the
@@ -36,6 +37,15 @@ pub fn SourceLeadsPage() -> impl IntoView {
             }
         },
     );
+    let count = Resource::new(
+        move || (source_id.get(), count_key(view)),
+        |(source_id, query)| async move {
+            match source_id {
+                Some(id) => count_source_leads(id, query).await,
+                None => Ok(None),
+            }
+        },
+    );
 
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
@@ -57,7 +67,7 @@ pub fn SourceLeadsPage() -> impl IntoView {
                         </nav>
                         <h1>{source.name.clone()}</h1>
                         <LeadFilters view/>
-                        <LeadResults leads view parsed source_name=source.name.clone()/>
+                        <LeadResults leads count view parsed source_name=source.name.clone()/>
                     }.into_any(),
                 }
             })}
@@ -81,12 +91,19 @@ pub fn use_lead_view() -> (Memo<(LeadView, Vec<ParamError>)>, Memo<LeadView>) {
 
 pub type LeadsResource = Resource<Result<Option<LeadList>, ServerFnError>>;
 
+/// The part of a view its total depends on, as a query string: paging and
+/// sorting leave the count alone, so they never count again.
+pub fn count_key(view: Memo<LeadView>) -> String {
+    LeadView { filter: view.read().filter.clone(), ..LeadView::default() }.to_query_string()
+}
+
 /// Renders the notices, match count and table of a lead view, reloaded on every
 /// filter, sort or page change while the old rows stay visible. With a
 /// `source_name`, an empty table suggests how to import into that source.
 #[component]
 pub fn LeadResults(
     leads: LeadsResource,
+    count: CountResource,
     view: Memo<LeadView>,
     parsed: Memo<(LeadView, Vec<ParamError>)>,
     #[prop(optional)] source_name: Option<String>,
@@ -113,21 +130,20 @@ pub fn LeadResults(
                     Ok(None) => return view! { <p class="error" role="alert">"This source no longer exists."</p> }.into_any(),
                     Ok(Some(found)) => found,
                 };
-                let page = found.leads;
+                let rows = found.rows;
                 let filtered = !view.get_untracked().filter.is_empty();
-                let past_the_end = page.items.is_empty() && page.total > 0;
                 let range_error = view.get_untracked().filter.validate().is_err();
                 let body = if let Some(message) = found.filter_error {
                     // An inverted date range is already among the notices.
                     (!range_error).then(|| view! { <p class="error" role="alert">{message}</p> }).into_any()
-                } else if page.total == 0 && filtered {
+                } else if rows.items.is_empty() && rows.page == 1 && filtered {
                     view! {
                         <div class="empty-state">
                             <p>"No leads match these filters."</p>
                             <p><ClearFilters view/></p>
                         </div>
                     }.into_any()
-                } else if page.total == 0 {
+                } else if rows.items.is_empty() && rows.page == 1 {
                     let command = source_name.as_deref().map(|name| format!("scripts/leadbase import --source {} leads.csv", shell_quote(name)));
                     let command = command.unwrap_or_else(|| "scripts/leadbase import --source NAME leads.csv".to_string());
                     let what = if source_name.is_some() { "This source has no leads yet." } else { "There are no leads yet." };
@@ -137,28 +153,52 @@ pub fn LeadResults(
                             <p>"Import a CSV file: " <code>{command}</code></p>
                         </div>
                     }.into_any()
-                } else if past_the_end {
-                    let mut last = view.get_untracked();
-                    last.page.page = page.last_page();
+                } else if rows.items.is_empty() {
+                    let page_number = rows.page;
+                    let size = rows.size;
                     view! {
                         <div class="empty-state">
-                            <p>{format!("Page {} is past the last page.", page.page)}</p>
-                            <p><a href=format!("?{}", last.to_query_string())>"Go to the last page"</a></p>
+                            <p>{format!("Page {page_number} is past the last page.")}</p>
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    let mut last = view.get_untracked();
+                                    last.page.page = count.await.ok().flatten().map(|total| last_page(total, size)).unwrap_or(1);
+                                    last.cursor = None;
+                                    view! { <p><a href=format!("?{}", last.to_query_string())>"Go to the last page"</a></p> }
+                                })}
+                            </Suspense>
                         </div>
                     }.into_any()
                 } else {
-                    let shown = page.items.len();
+                    let shown = PageShown {
+                        page: rows.page,
+                        size: rows.size,
+                        shown: rows.items.len(),
+                        has_next: rows.has_next,
+                        first_id: rows.items.first().map(|lead| lead.id),
+                        last_id: rows.items.last().map(|lead| lead.id),
+                    };
                     view! {
-                        <div class="table-scroll"><LeadTable leads=page.items.clone() view/></div>
-                        <Pager total=page.total page=page.page size=page.size shown/>
+                        <div class="table-scroll"><LeadTable leads=rows.items.clone() view/></div>
+                        <Pager shown count/>
                     }.into_any()
                 };
                 view! {
                     <div class="table-status" aria-live="polite">
-                        <span class="match-count">
-                            {if filtered { format!("{} matching leads", thousands(page.total)) } else { String::new() }}
-                        </span>
-                        {filtered.then(|| view! { <ClearFilters view/> })}
+                        {filtered.then(|| view! {
+                            <span class="match-count">
+                                <Suspense fallback=|| "Counting matches…">
+                                    {move || Suspend::new(async move {
+                                        match count.await {
+                                            Ok(Some(total)) => format!("{} matching leads", thousands(total)),
+                                            Ok(None) => String::new(),
+                                            Err(error) => format!("Counting failed: {error}"),
+                                        }
+                                    })}
+                                </Suspense>
+                            </span>
+                            <ClearFilters view/>
+                        })}
                         {move || (hydrated.get() && loading.get()).then(|| view! { <span class="loading-indicator">"Loading…"</span> })}
                     </div>
                     {body}
@@ -177,6 +217,7 @@ fn ClearFilters(view: Memo<LeadView>) -> impl IntoView {
             filter: LeadFilter::default(),
             sort: current.sort,
             page: PageRequest { page: 1, size: current.page.size },
+            cursor: None,
         };
         format!("?{}", cleared.to_query_string())
     };
@@ -198,6 +239,7 @@ fn SortHeader(label: &'static str, column: SortColumn, view: Memo<LeadView>) -> 
             LeadSort { column, descending: column == SortColumn::CreatedAt }
         };
         next.page.page = 1;
+        next.cursor = None;
         format!("?{}", next.to_query_string())
     };
     let aria_sort = move || {
@@ -226,9 +268,22 @@ fn SortHeader(label: &'static str, column: SortColumn, view: Memo<LeadView>) -> 
     }
 }
 
-/// Renders the table of leads with the Source Leads columns.
+/// Renders the table of leads with the Source Leads columns. A row opens the
+/// lead's detail view, which remembers this table's address.
 #[component]
 fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
+    let location = use_location();
+    let back = {
+        let path = location.pathname.get_untracked();
+        let query = location.search.get_untracked();
+        if query.is_empty() { path } else { format!("{path}?{query}") }
+    };
+    // Coming back from a lead puts the table where the operator left it.
+    #[cfg(feature = "hydrate")]
+    {
+        let back = back.clone();
+        Effect::new(move |_| restore_scroll(&back));
+    }
     view! {
         <table class="data-table leads-table">
             <thead>
@@ -243,19 +298,50 @@ fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {leads.into_iter().map(|lead| view! { <LeadRow lead/> }).collect_view()}
+                {leads.into_iter().map(|lead| view! { <LeadRow lead back=back.clone()/> }).collect_view()}
             </tbody>
         </table>
     }
 }
 
+/// Session storage key of a table's scroll position.
+#[cfg(feature = "hydrate")]
+fn scroll_key(table: &str) -> String {
+    format!("leadbase:scroll:{table}")
+}
+
+#[cfg(feature = "hydrate")]
+fn remember_scroll(table: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let y = window.scroll_y().unwrap_or(0.0);
+    if let Ok(Some(storage)) = window.session_storage() {
+        let _ = storage.set_item(&scroll_key(table), &y.to_string());
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn restore_scroll(table: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(Some(storage)) = window.session_storage() else { return };
+    let key = scroll_key(table);
+    if let Ok(Some(saved)) = storage.get_item(&key) {
+        let _ = storage.remove_item(&key);
+        if let Ok(y) = saved.parse::<f64>() {
+            window.scroll_to_with_x_and_y(0.0, y);
+        }
+    }
+}
+
 #[component]
-fn LeadRow(lead: LeadSummary) -> impl IntoView {
+fn LeadRow(lead: LeadSummary, back: String) -> impl IntoView {
     let zone = use_viewer_time_zone();
     let created_at = lead.created_at;
     let name = lead.full_name();
     let email = lead.email.clone().unwrap_or_default();
     let copied = RwSignal::new(false);
+    let seen = RwSignal::new(SeenStatus { status: lead.status, version: lead.version });
+    let href = detail_href(lead.id, Some(&back));
+    let dialog_name = if name.is_empty() { format!("lead {}", lead.id) } else { name.clone() };
 
     let copy_email = {
         let email = email.clone();
@@ -266,15 +352,53 @@ fn LeadRow(lead: LeadSummary) -> impl IntoView {
         }
     };
 
+    let navigate = use_navigate();
+    let open = {
+        let href = href.clone();
+        let back = back.clone();
+        move |event: leptos::ev::MouseEvent| {
+            // Controls inside the row keep their own meaning, and a selection
+            // of text is not a click on the row.
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                let on_control = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|element| element.closest("a, button, select, input, label, textarea, .dialog-backdrop").ok().flatten())
+                    .is_some();
+                let selecting = web_sys::window()
+                    .and_then(|window| window.get_selection().ok().flatten())
+                    .is_some_and(|selection| !selection.is_collapsed());
+                if on_control || selecting {
+                    return;
+                }
+                remember_scroll(&back);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&event, &back);
+            navigate(&href, Default::default());
+        }
+    };
+    #[cfg(feature = "hydrate")]
+    let on_view = {
+        let back = back.clone();
+        move |_| remember_scroll(&back)
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_view = |_| {};
+
     view! {
-        <tr data-lead-id=lead.id>
+        <tr data-lead-id=lead.id class="clickable" on:click=open>
             <td>{name}</td>
             <td class="email">{email.clone()}</td>
             <td class="phone">{lead.phone.clone().unwrap_or_default()}</td>
-            <td><StatusBadge status=lead.status/></td>
+            <td>{move || view! { <StatusBadge status=seen.get().status/> }}</td>
             <td>{lead.source_name.clone()}</td>
             <td class="timestamp">{move || format_in_zone(created_at, &zone.get())}</td>
             <td class="actions">
+                <a href=href.clone() on:click=on_view>"View"</a>
+                <StatusControl lead_id=lead.id lead_name=dialog_name seen compact=true/>
                 {(!email.is_empty()).then(|| view! {
                     <button type="button" class="link-button" on:click=copy_email.clone()>
                         {move || if copied.get() { "Copied" } else { "Copy email" }}
@@ -289,23 +413,6 @@ fn LeadRow(lead: LeadSummary) -> impl IntoView {
 /// whatever the source name contains.
 fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "'\\''"))
-}
-
-/// Writes text to the system clipboard. Returns whether the browser accepted the
-/// request; the copy itself finishes asynchronously.
-fn copy_to_clipboard(text: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        let Some(window) = web_sys::window() else { return false };
-        let clipboard = window.navigator().clipboard();
-        let _promise = clipboard.write_text(text);
-        true
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = text;
-        false
-    }
 }
 
 #[cfg(test)]

@@ -14,11 +14,34 @@ use leadbase::router::{router, AppState};
 
 /// Sends a GET request through the real router.
 pub async fn send(pool: &PgPool, uri: &str) -> Response {
+    send_request(pool, Request::get(uri).body(Body::empty()).expect("valid request")).await
+}
+
+/// Sends a request through the real router.
+pub async fn send_request(pool: &PgPool, request: Request<Body>) -> Response {
     let config = Config::from_lookup(|_| None).expect("default configuration is valid");
-    let app = router(AppState { leptos_options: leptos_options(&config), pool: pool.clone() });
-    app.oneshot(Request::get(uri).body(Body::empty()).expect("valid request"))
-        .await
-        .expect("router answers")
+    let app = router(AppState {
+        leptos_options: leptos_options(&config),
+        pool: pool.clone(),
+        operator: app::api::Operator(config.operator.clone()),
+    });
+    app.oneshot(request).await.expect("router answers")
+}
+
+/// Sends a JSON body with `method` and returns the status and the JSON answer.
+pub async fn send_json(pool: &PgPool, method: &str, uri: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("valid request");
+    let response = send_request(pool, request).await;
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body readable").to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_str(&text).unwrap_or_else(|error| panic!("{method} {uri} returned invalid JSON ({error}): {text}"));
+    (status, json)
 }
 
 /// Sends a GET request and returns status and body.

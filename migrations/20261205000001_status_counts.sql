@@ -1,0 +1,76 @@
+-- Leads per source and status, kept by the triggers on `leads` like
+-- `sources.lead_count`, so a table filtered only by status shows its total
+-- without counting hundreds of thousands of rows.
+create table source_status_counts (
+    source_id bigint not null references sources (id) on delete cascade,
+    status lead_status not null,
+    lead_count bigint not null,
+    primary key (source_id, status)
+);
+
+insert into source_status_counts (source_id, status, lead_count)
+select source_id, status, count(*) from leads group by source_id, status;
+
+create or replace function leadbase_leads_inserted() returns trigger
+    language plpgsql
+    as $$
+begin
+    insert into search_outbox (lead_id) select id from new_rows order by id;
+    update sources s
+       set lead_count = s.lead_count + n.added
+      from (select source_id, count(*) as added from new_rows group by source_id) n
+     where s.id = n.source_id;
+    insert into source_status_counts as c (source_id, status, lead_count)
+    select source_id, status, count(*) from new_rows group by source_id, status order by source_id, status
+    on conflict (source_id, status) do update set lead_count = c.lead_count + excluded.lead_count;
+    return null;
+end
+$$;
+
+create or replace function leadbase_leads_updated() returns trigger
+    language plpgsql
+    as $$
+begin
+    insert into search_outbox (lead_id) select id from new_rows order by id;
+    update sources s
+       set lead_count = s.lead_count + d.delta
+      from (
+            select source_id, sum(delta) as delta
+              from (select source_id, -1 as delta from old_rows
+                    union all
+                    select source_id, 1 as delta from new_rows) moved
+             group by source_id
+            having sum(delta) <> 0
+           ) d
+     where s.id = d.source_id;
+    -- Sorted, so that two transactions touching the same counters lock them
+    -- in the same order and cannot deadlock.
+    insert into source_status_counts as c (source_id, status, lead_count)
+    select source_id, status, sum(delta)
+      from (select source_id, status, -1 as delta from old_rows
+            union all
+            select source_id, status, 1 as delta from new_rows) changed
+     group by source_id, status
+    having sum(delta) <> 0
+     order by source_id, status
+    on conflict (source_id, status) do update set lead_count = c.lead_count + excluded.lead_count;
+    return null;
+end
+$$;
+
+create or replace function leadbase_leads_deleted() returns trigger
+    language plpgsql
+    as $$
+begin
+    insert into search_outbox (lead_id) select id from old_rows order by id;
+    update sources s
+       set lead_count = s.lead_count - n.removed
+      from (select source_id, count(*) as removed from old_rows group by source_id) n
+     where s.id = n.source_id;
+    update source_status_counts c
+       set lead_count = c.lead_count - n.removed
+      from (select source_id, status, count(*) as removed from old_rows group by source_id, status) n
+     where c.source_id = n.source_id and c.status = n.status;
+    return null;
+end
+$$;
