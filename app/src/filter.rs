@@ -219,6 +219,9 @@ impl LeadView {
                 },
                 "page" => page = Some(raw),
                 "size" => size = Some(raw),
+                "after" | "before" if view.cursor.is_some() => {
+                    error(name, raw, "a page starts either after or before a lead, not both; remove one".to_string())
+                }
                 "after" | "before" => match raw.trim().parse::<i64>() {
                     Ok(id) if id > 0 => {
                         view.cursor = Some(if name == "after" { PageCursor::After(id) } else { PageCursor::Before(id) })
@@ -446,6 +449,9 @@ mod tests {
         assert_eq!(errors[0].param, "after");
         assert!(errors[0].message.contains("counting rows instead"), "{}", errors[0]);
         assert_eq!(parse("after=0").1[0].param, "after");
+        let (view, errors) = parse("after=5&before=9");
+        assert_eq!(view.cursor, Some(PageCursor::After(5)));
+        assert_eq!(errors[0].param, "before");
     }
 
     #[test]

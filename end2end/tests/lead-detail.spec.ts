@@ -150,3 +150,25 @@ test("an unknown lead id is a 404 page", async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByText("There is no lead with id 987654321.")).toBeVisible();
 });
+
+test("escape and back return to the table where it was scrolled", async ({ page }) => {
+  await openSource(page, "Acme Campaign");
+  await expect(rows(page)).toHaveCount(50);
+  const tableUrl = page.url();
+  const lastRow = rows(page).last();
+  await lastRow.scrollIntoViewIfNeeded();
+  const scrolled = await page.evaluate(() => window.scrollY);
+  expect(scrolled).toBeGreaterThan(200);
+
+  await lastRow.locator("td").first().click();
+  await expect(page).toHaveURL(/\/leads\/\d+/);
+  await page.keyboard.press("Escape");
+  await expect(page).toHaveURL(tableUrl);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(scrolled - 50);
+
+  await rows(page).last().getByRole("link", { name: "View" }).click();
+  await expect(page).toHaveURL(/\/leads\/\d+/);
+  await page.goBack();
+  await expect(page).toHaveURL(tableUrl);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(scrolled - 50);
+});

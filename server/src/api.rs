@@ -267,7 +267,7 @@ async fn patch_lead(State(pool): State<PgPool>, Path(raw_id): Path<String>, body
         StatusChangeOutcome::Stale { status, version } => {
             let body = serde_json::json!({
                 "error": format!(
-                    "lead {id} changed since version {}: its status is now {status} (version {version}); \
+                    "lead {id} is at version {version}, not {}: its status is now {status}; \
                      read it again and decide whether the change still applies",
                     change.expected_version.unwrap_or_default()
                 ),

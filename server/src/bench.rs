@@ -40,7 +40,7 @@ struct Case {
 }
 
 impl Case {
-    /// The GET endpoint the table loads its rows from.
+    /// Returns the GET endpoint the table loads its rows from.
     fn rows_path(&self) -> String {
         match self.source_id {
             Some(id) => format!("/api/source_leads?source_id={id}&query={}", encode_query_component(&self.query)),
@@ -48,7 +48,7 @@ impl Case {
         }
     }
 
-    /// The GET endpoint the table loads its total from.
+    /// Returns the GET endpoint the table loads its total from.
     fn count_path(&self) -> String {
         // The total depends on the filter alone; the path names the source.
         let mut filter = self.view.filter.clone();
@@ -62,7 +62,7 @@ impl Case {
         }
     }
 
-    /// The JSON read API, which returns rows and total together.
+    /// Returns the JSON read API path, which answers rows and total together.
     fn api_path(&self) -> String {
         let base = match self.source_id {
             Some(id) => format!("/api/v1/sources/{id}/leads"),
@@ -256,7 +256,9 @@ fn render_report(options: &BenchOptions, lead_count: u64, results: &[Measurement
     let _ = writeln!(
         text,
         "- Targets: rows p95 at most 25 ms unfiltered or by status or date, 60 ms for substring filters, and a deep \
-         page reached by Next at most 1.5 times the first page; count p95 at most 300 ms.\n"
+         page reached by Next at most 1.5 times the first page; count p95 at most 300 ms. A deep page opened from \
+         a link without its cursor is read by offset from the nearer end of the list, so the middle of a large \
+         source stays slow (the pasted case).\n"
     );
     let _ = writeln!(
         text,

@@ -177,3 +177,51 @@ async fn status_counters_follow_inserts_changes_moves_and_deletes(pool: PgPool) 
         }
     }
 }
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn rare_matches_beyond_the_scan_budget_are_found_in_order(pool: PgPool) {
+    // 12,000 leads, newest first; only the 30 oldest match `rare`, so a walk
+    // of the newest 10,000 finds none of them.
+    let source_id = create_source(&pool, "Budget").await;
+    sqlx::query(
+        "insert into leads (source_id, first_name, email, created_at) \
+         select $1, 'Lead' || n, case when n <= 30 then 'rare' || n || '@example.com' else 'common' || n || '@example.com' end, \
+                timestamptz '2024-01-01 00:00:00+00' + n * interval '1 minute' \
+           from generate_series(1, 12000) n",
+    )
+    .bind(source_id)
+    .execute(&pool)
+    .await
+    .expect("leads inserted");
+
+    let (mut view, _) = LeadView::from_query_string("email=rare&size=25");
+    view.filter.source_id = Some(source_id);
+    let expected: Vec<i64> = sqlx::query_scalar(
+        "select id from leads where source_id = $1 and email like 'rare%' order by created_at desc, id desc",
+    )
+    .bind(source_id)
+    .fetch_all(&pool)
+    .await
+    .expect("reference query");
+
+    let first = leads::rows(&pool, &view).await.expect("first page");
+    assert_eq!(ids(&first), expected[..25]);
+    assert!(first.has_next);
+    view.cursor = first.items.last().map(|lead| PageCursor::After(lead.id));
+    view.page.page = 2;
+    let second = leads::rows(&pool, &view).await.expect("second page");
+    assert_eq!(ids(&second), expected[25..]);
+    assert!(!second.has_next);
+
+    // Common matches come from the budgeted walk, newest first.
+    let (mut common, _) = LeadView::from_query_string("email=common&size=25");
+    common.filter.source_id = Some(source_id);
+    let newest: Vec<i64> = sqlx::query_scalar(
+        "select id from leads where source_id = $1 and email like 'common%' order by created_at desc, id desc limit 25",
+    )
+    .bind(source_id)
+    .fetch_all(&pool)
+    .await
+    .expect("reference query");
+    assert_eq!(ids(&leads::rows(&pool, &common).await.expect("common page")), newest);
+}

@@ -200,7 +200,7 @@ async fn api_patch_changes_the_status_with_the_same_rules(pool: PgPool) {
     let (status, body) = send_json(&pool, "PATCH", &uri, json!({"status": "rejected", "version": 1})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["current_status"], "sold");
-    assert!(body["error"].as_str().unwrap_or_default().contains("changed since version 1"), "{body}");
+    assert!(body["error"].as_str().unwrap_or_default().contains("is at version 2, not 1"), "{body}");
 
     let (status, body) = send_json(&pool, "PATCH", &uri, json!({"status": "won"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");

@@ -151,11 +151,40 @@ pub fn created_bounds(filter: &LeadFilter) -> Result<(Option<DateTime<Utc>>, Opt
 /// Appends the filter's conditions to a query that reads `leads l`, each
 /// starting with ` and `. Every value is a bound parameter.
 pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilter) -> Result<(), Error> {
+    push_scope_conditions(query, filter)?;
+    push_text_conditions(query, filter)
+}
+
+/// Returns whether the filter holds a substring condition (name, email or
+/// phone), whose selectivity PostgreSQL can only guess.
+fn has_text_conditions(filter: &LeadFilter) -> bool {
+    filter.name.is_some() || filter.email.is_some() || filter.phone.is_some()
+}
+
+/// Appends the conditions that indexes in sort order serve: source,
+/// statuses and the created range.
+fn push_scope_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilter) -> Result<(), Error> {
     filter.validate().map_err(|error| Error::InvalidInput(error.to_string()))?;
 
     if let Some(source_id) = filter.source_id {
         query.push(" and l.source_id = ").push_bind(source_id);
     }
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|status| status.as_str()).collect();
+        query.push(" and l.status = any(").push_bind(statuses).push("::lead_status[])");
+    }
+    let (from, to) = created_bounds(filter)?;
+    if let Some(from) = from {
+        query.push(" and l.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = to {
+        query.push(" and l.created_at < ").push_bind(to);
+    }
+    Ok(())
+}
+
+/// Appends the substring conditions on name, email and phone.
+fn push_text_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilter) -> Result<(), Error> {
     if let Some(name) = &filter.name {
         // Escaped after folding, because folding turns full-width ％ ＿ ＼ into
         // the LIKE wildcards % _ and backslash.
@@ -177,17 +206,6 @@ pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilt
         let suffixes: Vec<String> = (MIN_STORED_PHONE_DIGITS..digits.len()).map(|length| digits[digits.len() - length..].to_string()).collect();
         query.push(" and (l.phone_digits like ").push_bind(format!("%{digits}%"));
         query.push(" or l.phone_digits = any(").push_bind(suffixes).push("))");
-    }
-    if !filter.statuses.is_empty() {
-        let statuses: Vec<&str> = filter.statuses.iter().map(|status| status.as_str()).collect();
-        query.push(" and l.status = any(").push_bind(statuses).push("::lead_status[])");
-    }
-    let (from, to) = created_bounds(filter)?;
-    if let Some(from) = from {
-        query.push(" and l.created_at >= ").push_bind(from);
-    }
-    if let Some(to) = to {
-        query.push(" and l.created_at < ").push_bind(to);
     }
     Ok(())
 }
@@ -229,7 +247,7 @@ fn order_by(keys: &[SortKey], descending: bool) -> String {
     order
 }
 
-/// Where a keyset page starts: the sort values of a lead, as text, and its id.
+/// The start of a keyset page: the sort values of a lead, as text, and its id.
 #[derive(Clone, Debug)]
 struct Keyset {
     values: Vec<Option<String>>,
@@ -276,9 +294,29 @@ fn push_keyset(query: &mut QueryBuilder<'_, Postgres>, keys: &[SortKey], keyset:
     query.push_bind(id).push(")");
 }
 
-/// How one page of rows is read.
+/// Ways to ask PostgreSQL for a page. With a substring filter it can only
+/// guess the share of rows that match. A wrong guess costs hundreds of
+/// milliseconds at a million leads: it walks the sort index past every row
+/// when few match, or sorts every match when many do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scan {
+    /// One query, planned by PostgreSQL.
+    Planned,
+    /// Walks at most [`SCAN_BUDGET`] rows in sort order and keeps those that
+    /// match: fast when matches are common.
+    Budgeted,
+    /// Finds every match through the trigram indexes, then sorts them: fast
+    /// when matches are rare, the case the budgeted walk gives up on.
+    MatchesFirst,
+}
+
+/// Rows a budgeted scan reads in sort order before it gives up.
+const SCAN_BUDGET: i64 = 10_000;
+
+/// The reading plan of one page of rows.
 #[derive(Clone, Debug)]
 struct RowsPlan {
+    scan: Scan,
     /// Rows are read in the reverse of the view's order, then flipped back.
     reversed: bool,
     keyset: Option<Keyset>,
@@ -303,7 +341,14 @@ async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
             PageCursor::Before(id) => (id, true),
         };
         if let Some(keyset) = find_keyset(pool, view, id).await? {
-            return Ok(RowsPlan { reversed, keyset: Some(keyset), offset: 0, limit: size, has_next: reversed.then_some(true) });
+            return Ok(RowsPlan {
+                scan: first_scan(view),
+                reversed,
+                keyset: Some(keyset),
+                offset: 0,
+                limit: size,
+                has_next: reversed.then_some(true),
+            });
         }
         // The cursor lead is gone; its page number still says where to read.
     }
@@ -311,12 +356,13 @@ async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
     if offset >= FAR_OFFSET {
         let total = count(pool, &view.filter).await?;
         if offset >= total {
-            return Ok(RowsPlan { reversed: false, keyset: None, offset, limit: 0, has_next: Some(false) });
+            return Ok(RowsPlan { scan: Scan::Planned, reversed: false, keyset: None, offset, limit: 0, has_next: Some(false) });
         }
         let remaining = total - offset;
         if remaining < offset {
             let limit = remaining.min(size);
             return Ok(RowsPlan {
+                scan: first_scan(view),
                 reversed: true,
                 keyset: None,
                 offset: remaining - limit,
@@ -325,7 +371,19 @@ async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
             });
         }
     }
-    Ok(RowsPlan { reversed: false, keyset: None, offset, limit: size, has_next: None })
+    Ok(RowsPlan { scan: first_scan(view), reversed: false, keyset: None, offset, limit: size, has_next: None })
+}
+
+/// Picks the first way to read a view's page: a budgeted walk when a
+/// substring filter makes PostgreSQL's guess unreliable and the sort needs no
+/// other table.
+fn first_scan(view: &LeadView) -> Scan {
+    let sorts_by_source_name = sort_keys(view.sort, &view.filter).iter().any(|key| key.expr.contains("s."));
+    if has_text_conditions(&view.filter) && !sorts_by_source_name {
+        Scan::Budgeted
+    } else {
+        Scan::Planned
+    }
 }
 
 /// Reads the sort values of the lead a cursor names, or `None` when it no
@@ -418,12 +476,18 @@ where
 {
     // Checked first, so that a bad filter fails before any planning query.
     push_conditions(&mut QueryBuilder::new(""), &view.filter)?;
-    let plan = plan_rows(pool, view).await?;
+    let mut plan = plan_rows(pool, view).await?;
     let mut items = if plan.limit == 0 {
         Vec::new()
     } else {
         rows_query("", columns, view, &plan)?.build_query_as::<T>().fetch_all(pool).await?
     };
+    if plan.scan == Scan::Budgeted && (items.len() as u64) < plan.limit + u64::from(plan.has_next.is_none()) {
+        // Short: matches are rare or the budget ran out. Either way the
+        // matches-first read gives the exact page.
+        plan.scan = Scan::MatchesFirst;
+        items = rows_query("", columns, view, &plan)?.build_query_as::<T>().fetch_all(pool).await?;
+    }
     let has_next = match plan.has_next {
         Some(known) => known,
         None => {
@@ -445,14 +509,38 @@ where
 fn rows_query<'a>(prefix: &str, columns: &str, view: &'a LeadView, plan: &RowsPlan) -> Result<QueryBuilder<'a, Postgres>, Error> {
     let keys = sort_keys(view.sort, &view.filter);
     let descending = view.sort.descending != plan.reversed;
-    let mut rows = QueryBuilder::<Postgres>::new(format!(
-        "{prefix} select {columns} from leads l join sources s on s.id = l.source_id where true"
-    ));
-    push_conditions(&mut rows, &view.filter)?;
-    if let Some(keyset) = &plan.keyset {
-        push_keyset(&mut rows, &keys, keyset, descending);
+    let order = order_by(&keys, descending);
+    let mut rows = QueryBuilder::<Postgres>::new(format!("{prefix} select {columns} from "));
+    match plan.scan {
+        Scan::Planned => {
+            rows.push("leads l join sources s on s.id = l.source_id where true");
+            push_conditions(&mut rows, &view.filter)?;
+            if let Some(keyset) = &plan.keyset {
+                push_keyset(&mut rows, &keys, keyset, descending);
+            }
+        }
+        Scan::Budgeted => {
+            rows.push("(select * from leads l where true");
+            push_scope_conditions(&mut rows, &view.filter)?;
+            if let Some(keyset) = &plan.keyset {
+                push_keyset(&mut rows, &keys, keyset, descending);
+            }
+            rows.push(&order).push(" limit ").push_bind(SCAN_BUDGET);
+            rows.push(") l join sources s on s.id = l.source_id where true");
+            push_text_conditions(&mut rows, &view.filter)?;
+        }
+        Scan::MatchesFirst => {
+            // OFFSET 0 keeps PostgreSQL from walking the sort index: the
+            // matches are collected first, then sorted.
+            rows.push("(select * from leads l where true");
+            push_conditions(&mut rows, &view.filter)?;
+            if let Some(keyset) = &plan.keyset {
+                push_keyset(&mut rows, &keys, keyset, descending);
+            }
+            rows.push(" offset 0) l join sources s on s.id = l.source_id");
+        }
     }
-    rows.push(order_by(&keys, descending));
+    rows.push(&order);
     let limit = plan.limit + u64::from(plan.has_next.is_none());
     rows.push(" limit ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
     if plan.offset > 0 {
@@ -474,7 +562,13 @@ fn count_query<'a>(prefix: &str, filter: &'a LeadFilter) -> Result<QueryBuilder<
 /// The benchmark compares them with the latency seen over HTTP.
 pub async fn explain_times(pool: &PgPool, view: &LeadView) -> Result<(f64, Option<f64>), Error> {
     const EXPLAIN: &str = "explain (analyze, format json)";
-    let plan = plan_rows(pool, view).await?;
+    let mut plan = plan_rows(pool, view).await?;
+    if plan.scan == Scan::Budgeted {
+        let found: Vec<i64> = rows_query("", "l.id", view, &plan)?.build_query_scalar().fetch_all(pool).await?;
+        if (found.len() as u64) < plan.limit + u64::from(plan.has_next.is_none()) {
+            plan.scan = Scan::MatchesFirst;
+        }
+    }
     let rows_plan: serde_json::Value =
         rows_query(EXPLAIN, SUMMARY_COLUMNS, view, &plan)?.build_query_scalar().fetch_one(pool).await?;
     let execution_ms = |plan: &serde_json::Value| plan[0]["Execution Time"].as_f64().unwrap_or(f64::NAN);
@@ -624,6 +718,7 @@ pub async fn neighbours(pool: &PgPool, id: i64, view: &LeadView) -> Result<Neigh
         async move {
             let plan = match find_keyset(pool, &view, id).await? {
                 Some(keyset) => RowsPlan {
+                    scan: Scan::Planned,
                     reversed: matches!(cursor, PageCursor::Before(_)),
                     keyset: Some(keyset),
                     offset: 0,

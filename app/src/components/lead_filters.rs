@@ -128,7 +128,7 @@ pub fn LeadFilters(
         .map(|status| {
             let change = change.clone();
             let checked = move || view.read().filter.statuses.contains(&status);
-            let initially_checked = checked();
+            let initially_checked = untrack(checked);
             let on_change = move |_| {
                 change(
                     &|filter| {
@@ -178,7 +178,7 @@ pub fn LeadFilters(
                     false,
                 )
             };
-            let initial = value();
+            let initial = untrack(value);
             view! {
                 <label class="filter-field">
                     <span>{label}</span>

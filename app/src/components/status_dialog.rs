@@ -30,6 +30,7 @@ pub fn StatusControl(
 ) -> impl IntoView {
     let wanted = RwSignal::new(None::<LeadStatus>);
     let reason = RwSignal::new(String::new());
+    let reason_box = NodeRef::<leptos::html::Textarea>::new();
     let message = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
     // After a stale attempt the page reloads only once the dialog closes, so
@@ -87,6 +88,15 @@ pub fn StatusControl(
         message.set(None);
         open.set(true);
     };
+    // Focus moves into the dialog, so Escape and typing reach it and not the
+    // page behind.
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(textarea) = reason_box.get() {
+                let _ = textarea.focus();
+            }
+        }
+    });
     let cancel = move || {
         open.set(false);
         wanted.set(None);
@@ -115,7 +125,12 @@ pub fn StatusControl(
         <select
             class=if compact { "status-quick" } else { "status-select" }
             aria-label=select_name
-            prop:value=move || seen.get().status.as_str()
+            // Tracking the choice puts the select back on the saved status
+            // while the dialog asks, and after Cancel.
+            prop:value=move || {
+                wanted.track();
+                seen.get().status.as_str()
+            }
             on:change=move |event| {
                 if let Ok(status) = event_target_value(&event).parse::<LeadStatus>() {
                     if status != seen.get_untracked().status {
@@ -162,6 +177,7 @@ pub fn StatusControl(
                     <label class="dialog-reason">
                         "Reason (optional)"
                         <textarea
+                            node_ref=reason_box
                             rows="3"
                             maxlength="500"
                             prop:value=move || reason.get()

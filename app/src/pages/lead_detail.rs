@@ -8,7 +8,7 @@ use crate::api::{get_lead, get_lead_neighbours};
 use crate::components::{copy_to_clipboard, SeenStatus, StatusBadge, StatusControl};
 use crate::filter::TableLink;
 use crate::format::{encode_query_component, query_string};
-use crate::model::{ActorKind, AttemptOutcome, DistributionAttempt, HistoryEntry, HistoryKind, LeadDetail};
+use crate::model::{ActorKind, AttemptOutcome, DistributionAttempt, HistoryEntry, HistoryKind, LeadDetail, Neighbours};
 use crate::time::{format_in_zone, use_viewer_time_zone};
 use crate::user_agent::describe;
 
@@ -99,12 +99,17 @@ pub fn LeadDetailPage() -> impl IntoView {
         if query.is_empty() { format!("/leads/{id}") } else { format!("/leads/{id}?{query}") }
     };
 
+    // The loaded neighbours, for the keyboard shortcuts, which run outside
+    // the page's Suspense.
+    let known_neighbours = RwSignal::new(Neighbours::default());
+
     let navigate = use_navigate();
     let go_back = {
         let navigate = navigate.clone();
         move || {
             let target = back.get_untracked().unwrap_or_else(|| "/sources".to_string());
-            navigate(&target, NavigateOptions::default());
+            // The table puts back its own scroll position.
+            navigate(&target, NavigateOptions { scroll: false, ..Default::default() });
         }
     };
 
@@ -122,8 +127,8 @@ pub fn LeadDetailPage() -> impl IntoView {
                 return;
             }
             let target = match event.key().as_str() {
-                "j" | "ArrowRight" => neighbours.get_untracked().flatten().and_then(|found| found.next),
-                "k" | "ArrowLeft" => neighbours.get_untracked().flatten().and_then(|found| found.previous),
+                "j" | "ArrowRight" => known_neighbours.get_untracked().next,
+                "k" | "ArrowLeft" => known_neighbours.get_untracked().previous,
                 "Escape" => {
                     go_back();
                     return;
@@ -168,6 +173,7 @@ pub fn LeadDetailPage() -> impl IntoView {
                                 <Suspense fallback=|| ()>
                                     {move || Suspend::new(async move {
                                         let found = neighbours.await;
+                                        known_neighbours.set(found.unwrap_or_default());
                                         let link = |label: &'static str, key: &'static str, id: Option<i64>| match id {
                                             Some(id) => view! {
                                                 <a class="page-link" href=neighbour_href(id) aria-keyshortcuts=key>{label}</a>
@@ -194,6 +200,13 @@ pub fn LeadDetailPage() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 fn typing_or_in_dialog(event: &web_sys::KeyboardEvent) -> bool {
     use wasm_bindgen::JsCast;
+    let dialog_open = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.query_selector("[role=dialog]").ok().flatten())
+        .is_some();
+    if dialog_open {
+        return true;
+    }
     let Some(element) = event.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()) else {
         return false;
     };
@@ -246,7 +259,7 @@ fn LeadDetailView(
         </nav>
         <header class="lead-header">
             <h1>{title.clone()}</h1>
-            <StatusBadge status=lead.status/>
+            {move || view! { <StatusBadge status=seen.get().status/> }}
             <StatusControl lead_id=lead.id lead_name=title.clone() seen on_saved=reload/>
         </header>
         <dl class="lead-meta">
@@ -267,7 +280,7 @@ fn LeadDetailView(
         </div>
         <section class="tab-panel" role="tabpanel">
             {move || match tab.get() {
-                DetailTab::Fields => view! { <FieldsTab lead=lead.clone()/> }.into_any(),
+                DetailTab::Fields => view! { <FieldsTab lead=lead.clone() seen/> }.into_any(),
                 DetailTab::Distribution => view! { <DistributionTab attempts=attempts.clone()/> }.into_any(),
                 DetailTab::History => view! { <HistoryTab history=history.clone() newest_first href_with/> }.into_any(),
             }}
@@ -276,13 +289,12 @@ fn LeadDetailView(
 }
 
 #[component]
-fn FieldsTab(lead: crate::model::Lead) -> impl IntoView {
+fn FieldsTab(lead: crate::model::Lead, seen: RwSignal<SeenStatus>) -> impl IntoView {
     let standard = [
         ("First name", lead.first_name.clone()),
         ("Last name", lead.last_name.clone()),
         ("Email", lead.email.clone()),
         ("Phone", lead.phone.clone()),
-        ("Status", Some(lead.status.label().to_string())),
     ];
     let custom: Vec<(String, serde_json::Value)> = match &lead.fields {
         serde_json::Value::Object(map) => map.iter().map(|(key, value)| (key.clone(), value.clone())).collect(),
@@ -294,6 +306,8 @@ fn FieldsTab(lead: crate::model::Lead) -> impl IntoView {
                 <dt>{label}</dt>
                 <dd>{value.unwrap_or_else(|| "—".to_string())}</dd>
             }).collect_view()}
+            <dt>"Status"</dt>
+            <dd class="status-value">{move || seen.get().status.label()}</dd>
         </dl>
         <h2>"Custom fields"</h2>
         {if custom.is_empty() {

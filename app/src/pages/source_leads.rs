@@ -282,7 +282,11 @@ fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let back = back.clone();
-        Effect::new(move |_| restore_scroll(&back));
+        // After the router has finished its own scrolling for the navigation.
+        Effect::new(move |_| {
+            let back = back.clone();
+            set_timeout(move || restore_scroll(&back), std::time::Duration::from_millis(30));
+        });
     }
     view! {
         <table class="data-table leads-table">
