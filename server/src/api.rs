@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/leads", get(list_all_leads))
         .route("/api/v1/sources/{id}/leads", get(list_source_leads))
-        .route("/api/v1/leads/{id}", get(get_lead).patch(patch_lead))
+        .route("/api/v1/leads/{id}", get(get_lead).patch(patch_lead).fallback(method_not_allowed))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
 }
 
@@ -34,6 +34,12 @@ pub fn routes() -> Router<AppState> {
 async fn unknown_endpoint(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> Response {
     let body = serde_json::json!({ "error": format!("no API endpoint at {}", uri.path()) });
     (StatusCode::NOT_FOUND, Json(body)).into_response()
+}
+
+/// Returns a JSON 405 naming the methods a lead accepts.
+async fn method_not_allowed(method: axum::http::Method) -> Response {
+    let body = serde_json::json!({ "error": format!("{method} is not allowed on a lead; use GET or PATCH") });
+    (StatusCode::METHOD_NOT_ALLOWED, [(axum::http::header::ALLOW, "GET, PATCH")], Json(body)).into_response()
 }
 
 /// A failed API request, returned as JSON with the parameter at fault.

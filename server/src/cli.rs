@@ -148,6 +148,7 @@ async fn serve(config: Config) -> Result<(), CliError> {
         source,
     })?;
 
+    tokio::spawn(fold_status_counts_forever(pool.clone()));
     let state = AppState { leptos_options: leptos_options(&config), pool, operator: Operator(config.operator.clone()) };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -160,6 +161,22 @@ async fn serve(config: Config) -> Result<(), CliError> {
         .map_err(CliError::Serve)?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// How often the per-status lead counters are folded back into one row per
+/// source and status; between folds, every change adds a row to sum.
+const STATUS_COUNT_FOLD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn fold_status_counts_forever(pool: PgPool) {
+    let mut ticks = tokio::time::interval(STATUS_COUNT_FOLD_INTERVAL);
+    loop {
+        ticks.tick().await;
+        match app::backend::leads::fold_status_counts(&pool).await {
+            Ok(0) => {}
+            Ok(groups) => tracing::debug!(groups, "folded lead counters"),
+            Err(error) => tracing::warn!(%error, "folding the lead counters failed; totals stay exact, the next fold retries"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before exit.

@@ -39,8 +39,8 @@ fn ids(rows: &app::model::Rows<app::model::LeadSummary>) -> Vec<i64> {
     rows.items.iter().map(|lead| lead.id).collect()
 }
 
-/// Every page reached through Next and Previous links equals the page of the
-/// same number read by offset.
+/// Checks that every page reached through Next and Previous links equals the
+/// page of the same number read by offset.
 async fn check_cursor_paging(pool: &PgPool, base: LeadView) {
     let size = base.page.size;
     let mut by_offset = Vec::new();
@@ -140,6 +140,22 @@ async fn deep_page_without_cursor_reads_from_the_far_end(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn a_short_page_before_the_cursor_becomes_the_first_page(pool: PgPool) {
+    let source_id = seed_ties(&pool, 40).await;
+    let mut view = LeadView { page: PageRequest { page: 1, size: 25 }, ..LeadView::default() };
+    view.filter.source_id = Some(source_id);
+    let first = ids(&leads::rows(&pool, &view).await.expect("first page"));
+
+    // Previous from a page that starts at the tenth lead: only nine precede it.
+    view.page.page = 2;
+    view.cursor = Some(PageCursor::Before(first[9]));
+    let rows = leads::rows(&pool, &view).await.expect("page before the cursor");
+    assert_eq!(rows.page, 1);
+    assert_eq!(ids(&rows), first);
+    assert!(rows.has_next);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
 async fn deleted_cursor_lead_falls_back_to_the_page_number(pool: PgPool) {
     let source_id = seed_ties(&pool, 40).await;
     let mut view = LeadView { page: PageRequest { page: 2, size: 25 }, ..LeadView::default() };
@@ -176,6 +192,27 @@ async fn status_counters_follow_inserts_changes_moves_and_deletes(pool: PgPool) 
             assert_eq!(total, u64::try_from(counted).expect("non-negative"), "{query} in {source:?}");
         }
     }
+
+    // Folding leaves one row per source and status and the same totals.
+    let before = leads::count(&pool, &LeadView::from_query_string("status=sold").0.filter).await.expect("count");
+    assert!(leads::fold_status_counts(&pool).await.expect("fold runs") > 0);
+    let rows_per_group: Option<i64> =
+        sqlx::query_scalar("select max(n) from (select count(*) as n from source_status_counts group by source_id, status) g")
+            .fetch_one(&pool)
+            .await
+            .expect("groups counted");
+    assert_eq!(rows_per_group, Some(1));
+    let after = leads::count(&pool, &LeadView::from_query_string("status=sold").0.filter).await.expect("count");
+    assert_eq!(after, before);
+    assert_eq!(leads::fold_status_counts(&pool).await.expect("second fold runs"), 0);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn counters_refuse_a_filter_the_rows_refuse(pool: PgPool) {
+    seed_ties(&pool, 5).await;
+    let (view, _) = LeadView::from_query_string("status=sold&tz=Mars/Olympus");
+    let error = leads::count(&pool, &view.filter).await.expect_err("an unknown zone has no total");
+    assert!(error.to_string().contains("Mars/Olympus"), "{error}");
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]

@@ -178,7 +178,8 @@ async fn a_move_between_sources_appears_in_the_history(pool: PgPool) {
     let (status, body) = get(&pool, &format!("/leads/{id}?tab=history")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Moved to another source"), "{body}");
-    assert!(body.contains("Old Home") && body.contains("New Home"), "{body}");
+    assert!(body.contains("Old Home"), "{body}");
+    assert!(body.contains("New Home"), "{body}");
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
@@ -213,6 +214,10 @@ async fn api_patch_changes_the_status_with_the_same_rules(pool: PgPool) {
     let (status, _) = send_json(&pool, "PATCH", "/api/v1/leads/987654", json!({"status": "sold"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    let (status, body) = send_json(&pool, "DELETE", &uri, json!({})).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(body["error"].as_str().unwrap_or_default().contains("use GET or PATCH"), "{body}");
+
     let (status, body) = get_json(&pool, &uri).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["email"], "ivy@example.com");
@@ -237,4 +242,38 @@ async fn detail_page_renders_the_lead_and_404s_for_unknown_ids(pool: PgPool) {
     assert!(body.contains("There is no lead with id 987654."), "{body}");
     let (status, _) = get(&pool, "/leads/not-a-number").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn a_status_change_does_not_wait_for_an_open_import(pool: PgPool) {
+    let source = create_source(&pool, "Busy").await;
+    let id = insert_lead(&pool, source, "Quin", "quin@example.com", "2024-03-10T00:00:00Z").await;
+    leads::change_status(&pool, id, &change(LeadStatus::Sold, None, None), &Actor::User("ana".into())).await.expect("sold");
+
+    // An import into the same source holds its transaction open, with a sold
+    // lead written and an active one still to come.
+    let mut import = pool.begin().await.expect("import transaction");
+    sqlx::query("insert into leads (source_id, first_name, status) values ($1, 'Imported', 'sold')")
+        .bind(source)
+        .execute(&mut *import)
+        .await
+        .expect("first import row");
+
+    let (to_active, ana) = (change(LeadStatus::Active, None, None), Actor::User("ana".into()));
+    let change_back = leads::change_status(&pool, id, &to_active, &ana);
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), change_back)
+        .await
+        .expect("the status change finishes while the import is open")
+        .expect("change runs");
+    assert!(matches!(outcome, StatusChangeOutcome::Changed { .. }), "{outcome:?}");
+
+    sqlx::query("insert into leads (source_id, first_name, status) values ($1, 'Imported', 'active')")
+        .bind(source)
+        .execute(&mut *import)
+        .await
+        .expect("second import row, without a deadlock");
+    import.commit().await.expect("import commits");
+
+    let (active, _) = app::filter::LeadView::from_query_string(&format!("source={source}&status=active"));
+    assert_eq!(leads::count(&pool, &active.filter).await.expect("count"), 2);
 }

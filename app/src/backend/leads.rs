@@ -434,9 +434,30 @@ async fn known_total(pool: &PgPool, filter: &LeadFilter) -> Result<Option<u64>, 
     Ok(Some(u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
 }
 
+/// Folds each source and status's counter rows into one, so totals stay a
+/// sum of few rows. Returns the number of groups folded. Safe to run beside
+/// writers: rows added meanwhile are left for the next fold.
+pub async fn fold_status_counts(pool: &PgPool) -> Result<u64, Error> {
+    let folded = sqlx::query(
+        "with folded as ( \
+             delete from source_status_counts \
+              where (source_id, status) in ( \
+                    select source_id, status from source_status_counts group by source_id, status having count(*) > 1) \
+          returning source_id, status, lead_count) \
+         insert into source_status_counts (source_id, status, lead_count) \
+         select source_id, status, sum(lead_count) from folded group by source_id, status",
+    )
+    .execute(pool)
+    .await?;
+    Ok(folded.rows_affected())
+}
+
 /// Counts the leads a filter selects: from the kept counters when only a
 /// source and statuses are set, else with a count query.
 pub async fn count(pool: &PgPool, filter: &LeadFilter) -> Result<u64, Error> {
+    // The same checks as the rows, so a filter that cannot run has no total.
+    filter.validate().map_err(|error| Error::InvalidInput(error.to_string()))?;
+    created_bounds(filter)?;
     if let Some(total) = known_total(pool, filter).await? {
         return Ok(total);
     }
@@ -476,7 +497,26 @@ where
 {
     // Checked first, so that a bad filter fails before any planning query.
     push_conditions(&mut QueryBuilder::new(""), &view.filter)?;
-    let mut plan = plan_rows(pool, view).await?;
+    let plan = plan_rows(pool, view).await?;
+    let (items, has_next) = read_plan(pool, view, columns, plan.clone()).await?;
+    if plan.reversed && plan.keyset.is_some() && (items.len() as u64) < plan.limit {
+        // Fewer leads precede the cursor than a page holds, so this is the
+        // first page; read it whole.
+        let first = LeadView { cursor: None, page: crate::model::PageRequest { page: 1, size: view.page.size }, ..view.clone() };
+        let first_plan = RowsPlan { scan: first_scan(&first), reversed: false, keyset: None, offset: 0, limit: plan.limit, has_next: None };
+        let (items, has_next) = read_plan(pool, &first, columns, first_plan).await?;
+        return Ok(Rows { items, page: 1, size: view.page.size, has_next });
+    }
+    Ok(Rows { items, page: view.page.page, size: view.page.size, has_next })
+}
+
+/// Runs a plan: the query, the matches-first retry of a short budgeted walk,
+/// and the row that tells whether another page follows. Returns the rows in
+/// the view's order.
+async fn read_plan<T>(pool: &PgPool, view: &LeadView, columns: &str, mut plan: RowsPlan) -> Result<(Vec<T>, bool), Error>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
     let mut items = if plan.limit == 0 {
         Vec::new()
     } else {
@@ -499,7 +539,7 @@ where
     if plan.reversed {
         items.reverse();
     }
-    Ok(Rows { items, page: view.page.page, size: view.page.size, has_next })
+    Ok((items, has_next))
 }
 
 /// Builds the query for one page of a view's rows, after `prefix` (such as
@@ -716,19 +756,11 @@ pub async fn neighbours(pool: &PgPool, id: i64, view: &LeadView) -> Result<Neigh
     let step = |cursor: PageCursor| {
         let view = LeadView { cursor: Some(cursor), page: crate::model::PageRequest { page: 1, size: 1 }, ..view.clone() };
         async move {
-            let plan = match find_keyset(pool, &view, id).await? {
-                Some(keyset) => RowsPlan {
-                    scan: Scan::Planned,
-                    reversed: matches!(cursor, PageCursor::Before(_)),
-                    keyset: Some(keyset),
-                    offset: 0,
-                    limit: 1,
-                    has_next: Some(false),
-                },
-                None => return Ok::<_, Error>(None),
-            };
-            let found: Option<i64> = rows_query("", "l.id", &view, &plan)?.build_query_scalar().fetch_optional(pool).await?;
-            Ok(found)
+            if find_keyset(pool, &view, id).await?.is_none() {
+                return Ok::<_, Error>(None);
+            }
+            let found: Rows<(i64,)> = read_rows(pool, &view, "l.id").await?;
+            Ok(found.items.first().map(|(id,)| *id))
         }
     };
     let (previous, next) = futures::try_join!(step(PageCursor::Before(id)), step(PageCursor::After(id)))?;
