@@ -4,7 +4,7 @@ import { filters, openSource, rows } from "../support/pages";
 
 const dialog = (page: Page) => page.getByRole("dialog");
 
-test("open a lead from a filtered table, read every tab, change its status and come back", async ({ page }) => {
+test("detail from a filtered table: tabs, status change, neighbours, escape", async ({ page }) => {
   await openSource(page, "Detail Cases");
   await filters(page).getByLabel("Email").fill("detail.example");
   await expect(page).toHaveURL(/email=detail\.example/);
@@ -88,6 +88,12 @@ test("a quick action on a row changes the status in place", async ({ page }) => 
   const row = rows(page).filter({ hasText: "gus@detail.example" });
   await row.getByLabel("Change status of Gus Detail").selectOption("suppressed");
   await expect(dialog(page)).toContainText("Change Gus Detail from Active to Suppressed?");
+  // A reason past the limit is refused whole, with the limit named.
+  await dialog(page).getByLabel("Reason (optional)").fill("x".repeat(501));
+  await dialog(page).getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog(page).getByRole("alert")).toContainText("more than 500");
+  await expect(row.locator(".badge")).toHaveText("Active");
+  await dialog(page).getByLabel("Reason (optional)").fill("Asked not to be contacted");
   await dialog(page).getByRole("button", { name: "Confirm" }).click();
   await expect(dialog(page)).toBeHidden();
   await expect(row.locator(".badge")).toHaveText("Suppressed");

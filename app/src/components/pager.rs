@@ -71,7 +71,7 @@ pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
         _ => href(page - 1, None),
     });
     let next = match (has_next, last_id) {
-        (true, Some(id)) => Some(href(page + 1, Some(("after", id)))),
+        (true, Some(id)) => Some(href(page.saturating_add(1), Some(("after", id)))),
         _ => None,
     };
 

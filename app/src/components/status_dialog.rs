@@ -162,7 +162,10 @@ pub fn StatusControl(
                     on:keydown=move |event| {
                         if event.key() == "Escape" {
                             event.stop_propagation();
-                            cancel();
+                            event.prevent_default();
+                            if !save.pending().get_untracked() {
+                                cancel();
+                            }
                         }
                     }
                 >
@@ -176,17 +179,23 @@ pub fn StatusControl(
                     </p>
                     <label class="dialog-reason">
                         "Reason (optional)"
+                        // No maxlength: it would cut a pasted reason silently,
+                        // and count UTF-16 units where the server counts
+                        // characters. The server names the limit instead.
                         <textarea
                             node_ref=reason_box
                             rows="3"
-                            maxlength="500"
                             prop:value=move || reason.get()
                             on:input=move |event| reason.set(event_target_value(&event))
                         ></textarea>
                     </label>
                     {move || message.get().map(|text| view! { <p class="error" role="alert">{text}</p> })}
                     <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| cancel()>"Cancel"</button>
+                        // While saving, the outcome is on its way: closing now
+                        // would hide it.
+                        <button type="button" class="button" disabled=move || save.pending().get() on:click=move |_| cancel()>
+                            "Cancel"
+                        </button>
                         <button
                             type="button"
                             class="button primary"

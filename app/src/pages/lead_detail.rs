@@ -99,9 +99,10 @@ pub fn LeadDetailPage() -> impl IntoView {
         if query.is_empty() { format!("/leads/{id}") } else { format!("/leads/{id}?{query}") }
     };
 
-    // The loaded neighbours, for the keyboard shortcuts, which run outside
-    // the page's Suspense.
-    let known_neighbours = RwSignal::new(Neighbours::default());
+    // The loaded neighbours and the lead they belong to, for the keyboard
+    // shortcuts, which run outside the page's Suspense. Right after a move
+    // they still describe the previous lead and must not be used.
+    let known_neighbours = RwSignal::new((0_i64, Neighbours::default()));
 
     let navigate = use_navigate();
     let go_back = {
@@ -126,9 +127,11 @@ pub fn LeadDetailPage() -> impl IntoView {
             if typing_or_in_dialog(&event) {
                 return;
             }
+            let (known_for, known) = known_neighbours.get_untracked();
+            let current = lead_id.get_untracked() == Some(known_for);
             let target = match event.key().as_str() {
-                "j" | "ArrowRight" => known_neighbours.get_untracked().next,
-                "k" | "ArrowLeft" => known_neighbours.get_untracked().previous,
+                "j" | "ArrowRight" => known.next.filter(|_| current),
+                "k" | "ArrowLeft" => known.previous.filter(|_| current),
                 "Escape" => {
                     go_back();
                     return;
@@ -173,7 +176,9 @@ pub fn LeadDetailPage() -> impl IntoView {
                                 <Suspense fallback=|| ()>
                                     {move || Suspend::new(async move {
                                         let found = neighbours.await;
-                                        known_neighbours.set(found.unwrap_or_default());
+                                        if let Some(id) = lead_id.get_untracked() {
+                                            known_neighbours.set((id, found.unwrap_or_default()));
+                                        }
                                         let link = |label: &'static str, key: &'static str, id: Option<i64>| match id {
                                             Some(id) => view! {
                                                 <a class="page-link" href=neighbour_href(id) aria-keyshortcuts=key>{label}</a>
@@ -252,6 +257,10 @@ fn LeadDetailView(
         <Title text=title.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href=move || back.get().unwrap_or_else(|| "/sources".to_string()) on:click=move |event| {
+                // A modified click opens the table in a new tab as usual.
+                if event.ctrl_key() || event.meta_key() || event.shift_key() || event.button() != 0 {
+                    return;
+                }
                 event.prevent_default();
                 on_back.run(());
             }>{back_label}</a>

@@ -374,7 +374,8 @@ fn LeadRow(lead: LeadSummary, back: String) -> impl IntoView {
                 let selecting = web_sys::window()
                     .and_then(|window| window.get_selection().ok().flatten())
                     .is_some_and(|selection| !selection.is_collapsed());
-                if on_control || selecting {
+                let modified = event.ctrl_key() || event.meta_key() || event.shift_key() || event.button() != 0;
+                if on_control || selecting || modified {
                     return;
                 }
                 remember_scroll(&back);
