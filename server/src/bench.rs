@@ -257,8 +257,8 @@ fn render_report(options: &BenchOptions, lead_count: u64, results: &[Measurement
         text,
         "- Targets: rows p95 at most 25 ms unfiltered or by status or date, 60 ms for substring filters, and a deep \
          page reached by Next at most 1.5 times the first page; count p95 at most 300 ms. A deep page opened from \
-         a link without its cursor is read by offset from the nearer end of the list, so the middle of a large \
-         source stays slow (the pasted case).\n"
+         a link without its cursor (the pasted case) first finds the lead before it by skipping index entries from \
+         the nearer end of the list, then reads like a Next page; its PostgreSQL column times only that read.\n"
     );
     let _ = writeln!(
         text,

@@ -262,3 +262,51 @@ async fn rare_matches_beyond_the_scan_budget_are_found_in_order(pool: PgPool) {
     .expect("reference query");
     assert_eq!(ids(&leads::rows(&pool, &common).await.expect("common page")), newest);
 }
+
+#[sqlx::test(migrator = "app::backend::MIGRATOR")]
+async fn deep_pages_by_number_match_offset_reads_in_every_order(pool: PgPool) {
+    // One source of 11,000 leads with tied names and statuses. Page 201 lies
+    // 5,000 rows in and is read forward from a boundary lead; page 300 is read
+    // from the far end; page 440 is the last.
+    let source_id = create_source(&pool, "Deep").await;
+    sqlx::query(
+        "insert into leads (source_id, first_name, email, status, created_at) \
+         select $1, 'Name' || (n % 13), case when n % 4 = 0 then null else 'u' || (n % 17) || '@example.com' end, \
+                (array['active','sold','rejected'])[1 + n % 3]::lead_status, \
+                timestamptz '2024-01-01 00:00:00+00' + (n % 500) * interval '1 hour' \
+           from generate_series(1, 11000) n",
+    )
+    .bind(source_id)
+    .execute(&pool)
+    .await
+    .expect("leads inserted");
+
+    let cases = [
+        ("", "created_at desc, id desc"),
+        ("sort=name", "name_folded, id"),
+        ("sort=-status", "status desc, created_at desc, id desc"),
+        ("sort=email", "email_normalized, id"),
+        ("status=sold,rejected&sort=created_at", "created_at, id"),
+    ];
+    for (query, order) in cases {
+        let (mut view, errors) = LeadView::from_query_string(query);
+        assert!(errors.is_empty(), "{errors:?}");
+        view.filter.source_id = Some(source_id);
+        let statuses: Vec<&str> = view.filter.statuses.iter().map(|status| status.as_str()).collect();
+        for page in [201u32, 300, 440] {
+            view.page = PageRequest { page, size: 25 };
+            let expected: Vec<i64> = sqlx::query_scalar(&format!(
+                "select id from leads where source_id = $1 and (cardinality($2::text[]) = 0 or status::text = any($2)) \
+                 order by {order} offset $3 limit 25"
+            ))
+            .bind(source_id)
+            .bind(&statuses)
+            .bind(i64::from(page - 1) * 25)
+            .fetch_all(&pool)
+            .await
+            .expect("reference query");
+            let rows = leads::rows(&pool, &view).await.expect("deep page");
+            assert_eq!(ids(&rows), expected, "page {page} of {query:?}");
+        }
+    }
+}

@@ -247,11 +247,20 @@ fn order_by(keys: &[SortKey], descending: bool) -> String {
     order
 }
 
-/// The start of a keyset page: the sort values of a lead, as text, and its id.
+/// The start of a keyset page: a lead's id and its sort values, as text.
 #[derive(Clone, Debug)]
 struct Keyset {
-    values: Vec<Option<String>>,
+    /// `None` when the query reads the values from the lead itself, in a
+    /// subquery that PostgreSQL runs once before the index scan: this saves
+    /// a round trip, and works where no sort key can be NULL.
+    values: Option<Vec<Option<String>>>,
     id: i64,
+}
+
+/// Returns whether a sort's keyset can come from a subquery: every key is a
+/// column of `leads` that is never NULL.
+fn keyset_by_subquery(keys: &[SortKey]) -> bool {
+    keys.iter().all(|key| !key.nullable && key.expr.starts_with("l."))
 }
 
 /// Appends the condition "comes after the keyset lead" for rows read in the
@@ -259,10 +268,22 @@ struct Keyset {
 fn push_keyset(query: &mut QueryBuilder<'_, Postgres>, keys: &[SortKey], keyset: &Keyset, descending: bool) {
     let beyond = if descending { "<" } else { ">" };
     let id = keyset.id;
+    let Some(values) = &keyset.values else {
+        query.push(" and (");
+        for key in keys {
+            query.push(format_args!("{}, ", key.expr));
+        }
+        query.push(format_args!("l.id) {beyond} (select "));
+        for key in keys {
+            query.push(format_args!("{}, ", key.expr.replacen("l.", "cursor.", 1)));
+        }
+        query.push("cursor.id from leads cursor where cursor.id = ").push_bind(id).push(")");
+        return;
+    };
     // Only single-column sorts have nullable keys.
     if let [key] = keys {
         if key.nullable {
-            match (&keyset.values[0], descending) {
+            match (&values[0], descending) {
                 (None, false) => {
                     query.push(format_args!(" and ({} is null and l.id > ", key.expr)).push_bind(id).push(")");
                 }
@@ -288,7 +309,7 @@ fn push_keyset(query: &mut QueryBuilder<'_, Postgres>, keys: &[SortKey], keyset:
         query.push(format_args!("{}, ", key.expr));
     }
     query.push(format_args!("l.id) {beyond} ("));
-    for (key, value) in keys.iter().zip(&keyset.values) {
+    for (key, value) in keys.iter().zip(values) {
         query.push_bind(value.clone()).push(format_args!("::{}, ", key.sql_type));
     }
     query.push_bind(id).push(")");
@@ -340,7 +361,13 @@ async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
             PageCursor::After(id) => (id, false),
             PageCursor::Before(id) => (id, true),
         };
-        if let Some(keyset) = find_keyset(pool, view, id).await? {
+        let keyset = if keyset_by_subquery(&sort_keys(view.sort, &view.filter)) {
+            // Whether the lead still exists shows when the page comes back empty.
+            Some(Keyset { values: None, id })
+        } else {
+            find_keyset(pool, view, id).await?
+        };
+        if let Some(keyset) = keyset {
             return Ok(RowsPlan {
                 scan: first_scan(view),
                 reversed,
@@ -359,19 +386,42 @@ async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
             return Ok(RowsPlan { scan: Scan::Planned, reversed: false, keyset: None, offset, limit: 0, has_next: Some(false) });
         }
         let remaining = total - offset;
-        if remaining < offset {
+        let (reversed, skip, limit) = if remaining < offset {
             let limit = remaining.min(size);
-            return Ok(RowsPlan {
-                scan: first_scan(view),
-                reversed: true,
-                keyset: None,
-                offset: remaining - limit,
-                limit,
-                has_next: Some(remaining > size),
-            });
+            (true, remaining - limit, limit)
+        } else {
+            (false, offset, size)
+        };
+        let has_next = Some(remaining > size);
+        if let Some(boundary) = find_boundary(pool, view, reversed, skip).await? {
+            return Ok(RowsPlan { scan: first_scan(view), reversed, keyset: Some(boundary), offset: 0, limit, has_next });
         }
+        return Ok(RowsPlan { scan: first_scan(view), reversed, keyset: None, offset: skip, limit, has_next });
     }
     Ok(RowsPlan { scan: first_scan(view), reversed: false, keyset: None, offset, limit: size, has_next: None })
+}
+
+/// Finds the lead just before a deep page, `skip` rows into the list, read
+/// from the end when `reversed`. Skipping over index entries alone (an
+/// index-only scan) is many times faster than skipping whole rows. Returns
+/// `None` where that does not apply: substring filters, which need the rows,
+/// the sort by source name, which needs another table, or nothing to skip.
+async fn find_boundary(pool: &PgPool, view: &LeadView, reversed: bool, skip: u64) -> Result<Option<Keyset>, Error> {
+    let keys = sort_keys(view.sort, &view.filter);
+    if skip == 0 || has_text_conditions(&view.filter) || keys.iter().any(|key| key.expr.contains("s.")) {
+        return Ok(None);
+    }
+    let mut query = QueryBuilder::<Postgres>::new("select l.id from leads l where true");
+    push_scope_conditions(&mut query, &view.filter)?;
+    query.push(order_by(&keys, view.sort.descending != reversed));
+    query.push(" offset ").push_bind(i64::try_from(skip - 1).unwrap_or(i64::MAX)).push(" limit 1");
+    let Some(id) = query.build_query_scalar::<i64>().fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    if keyset_by_subquery(&keys) {
+        return Ok(Some(Keyset { values: None, id }));
+    }
+    find_keyset(pool, view, id).await
 }
 
 /// Picks the first way to read a view's page: a budgeted walk when a
@@ -400,7 +450,7 @@ async fn find_keyset(pool: &PgPool, view: &LeadView, id: i64) -> Result<Option<K
         return Ok(None);
     };
     let values = (1..=keys.len()).map(|index| row.try_get::<Option<String>, _>(index)).collect::<Result<_, _>>()?;
-    Ok(Some(Keyset { values, id }))
+    Ok(Some(Keyset { values: Some(values), id }))
 }
 
 /// Returns the total of a view from the counters that the triggers on `leads`
@@ -499,6 +549,16 @@ where
     push_conditions(&mut QueryBuilder::new(""), &view.filter)?;
     let plan = plan_rows(pool, view).await?;
     let (items, has_next) = read_plan(pool, view, columns, plan.clone()).await?;
+    let unchecked_cursor = plan.keyset.as_ref().filter(|keyset| keyset.values.is_none() && view.cursor.is_some());
+    if let (true, Some(keyset)) = (items.is_empty(), unchecked_cursor) {
+        if find_keyset(pool, view, keyset.id).await?.is_none() {
+            // The cursor lead is gone; its page number still says where to read.
+            let by_number = LeadView { cursor: None, ..view.clone() };
+            let plan = plan_rows(pool, &by_number).await?;
+            let (items, has_next) = read_plan(pool, &by_number, columns, plan).await?;
+            return Ok(Rows { items, page: view.page.page, size: view.page.size, has_next });
+        }
+    }
     if plan.reversed && plan.keyset.is_some() && (items.len() as u64) < plan.limit {
         // Fewer leads precede the cursor than a page holds, so this is the
         // first page; read it whole.
