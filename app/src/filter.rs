@@ -150,13 +150,13 @@ impl fmt::Display for ParamError {
 
 /// Where a page starts, given by a lead on the page next to it. The Next and
 /// Previous links carry one, so that a deep page reads from an index position
-/// instead of skipping every earlier row. The page number still says which
-/// page it is; without a cursor the page is found by counting rows.
+/// instead of skipping every earlier row. The page number still names the
+/// page; without a cursor the page is found by counting rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PageCursor {
-    /// The page holds the leads right after this one, in the view's order.
+    /// The page contains the leads right after this one, in the view's order.
     After(i64),
-    /// The page holds the leads right before this one.
+    /// The page contains the leads right before this one.
     Before(i64),
 }
 

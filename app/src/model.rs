@@ -143,7 +143,7 @@ impl Lead {
     }
 }
 
-/// What a history entry records.
+/// Kind of change a history entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryKind {
@@ -167,7 +167,7 @@ impl HistoryKind {
     }
 }
 
-/// Who made a change: an operator in the UI, Leadbase itself, or an
+/// Kind of actor behind a change: an operator in the UI, Leadbase itself, or an
 /// integration through the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -205,12 +205,12 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
-    /// The earlier value as operators read it: a status label or a source name.
+    /// Returns the earlier value as operators read it: a status label or a source name.
     pub fn from_label(&self) -> String {
         self.value_label(self.from_value.as_deref())
     }
 
-    /// The new value as operators read it.
+    /// Returns the new value as operators read it.
     pub fn to_label(&self) -> String {
         self.value_label(self.to_value.as_deref())
     }
@@ -224,7 +224,7 @@ impl HistoryEntry {
     }
 }
 
-/// How a buyer answered a post.
+/// Outcome of a post to a buyer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttemptOutcome {
@@ -255,7 +255,7 @@ impl AttemptOutcome {
     }
 }
 
-/// One post of a lead to a buyer's endpoint, with what was sent and answered.
+/// One post of a lead to a buyer's endpoint, with the request sent and the response received.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DistributionAttempt {
     pub id: i64,
@@ -278,7 +278,7 @@ pub struct LeadDetail {
     pub attempts: Vec<DistributionAttempt>,
 }
 
-/// What a status change did. Each carries the lead's status and version as
+/// Result of a status change. Each variant contains the lead's status and version as
 /// they are now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StatusChangeOutcome {
@@ -381,7 +381,7 @@ pub fn last_page(total: u64, size: u32) -> u32 {
 }
 
 /// One page of a list without its total, which is counted separately so that
-/// the rows never wait for a count over hundreds of thousands of matches.
+/// loading the rows does not wait for a count over many matches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rows<T> {
     pub items: Vec<T>,

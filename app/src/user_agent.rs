@@ -1,10 +1,10 @@
 //! Reads the browser and operating system out of a User-Agent header, so the
-//! lead detail can say "Chrome 120 on Windows 10" beside the raw string.
+//! lead detail can show "Chrome 120 on Windows 10" beside the raw string.
 //!
 //! Only the families that lead forms see in practice are named; anything else
 //! is left unnamed rather than guessed.
 
-/// What a User-Agent string says about the client.
+/// Description of a client, read from its User-Agent string.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientDescription {
     /// Browser name with its major version, such as "Firefox 121".
@@ -45,7 +45,8 @@ fn major_after(user_agent: &str, token: &str) -> Option<String> {
 }
 
 fn browser(user_agent: &str) -> Option<String> {
-    // Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
+    // Order matters because Edge and Opera also contain Chrome, and Chrome
+    // also contains Safari.
     let named = |name: &str, token: &str| {
         user_agent.contains(token).then(|| match major_after(user_agent, token) {
             Some(version) => format!("{name} {version}"),

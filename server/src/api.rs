@@ -261,7 +261,7 @@ fn parse_status_change(body: &[u8]) -> Result<StatusChange, ApiError> {
 
 /// `PATCH /api/v1/leads/{id}`: changes the status under the same rules as the
 /// UI. With `version`, a lead that changed since that version is not
-/// overwritten: the answer is a 409 with the current status.
+/// overwritten, and the response is a 409 with the current status.
 async fn patch_lead(State(pool): State<PgPool>, Path(raw_id): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let id = lead_id(&raw_id)?;
     let change = parse_status_change(&body)?;

@@ -62,7 +62,7 @@ impl Case {
         }
     }
 
-    /// Returns the JSON read API path, which answers rows and total together.
+    /// Returns the JSON read API path, which returns rows and total together.
     fn api_path(&self) -> String {
         let base = match self.source_id {
             Some(id) => format!("/api/v1/sources/{id}/leads"),

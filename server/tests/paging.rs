@@ -208,7 +208,7 @@ async fn status_counters_follow_inserts_changes_moves_and_deletes(pool: PgPool) 
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
-async fn counters_refuse_a_filter_the_rows_refuse(pool: PgPool) {
+async fn counters_reject_invalid_filters(pool: PgPool) {
     seed_ties(&pool, 5).await;
     let (view, _) = LeadView::from_query_string("status=sold&tz=Mars/Olympus");
     let error = leads::count(&pool, &view.filter).await.expect_err("an unknown zone has no total");
@@ -265,9 +265,9 @@ async fn rare_matches_beyond_the_scan_budget_are_found_in_order(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
 async fn deep_pages_by_number_match_offset_reads_in_every_order(pool: PgPool) {
-    // One source of 11,000 leads with tied names and statuses. Page 201 lies
-    // 5,000 rows in and is read forward from a boundary lead; page 300 is read
-    // from the far end; page 440 is the last.
+    // One source of 11,000 leads with tied names and statuses. Page 201 is
+    // 5,000 rows in, so it is read forward from a boundary lead. Page 300 is
+    // read from the far end, and page 440 is the last.
     let source_id = create_source(&pool, "Deep").await;
     sqlx::query(
         "insert into leads (source_id, first_name, email, status, created_at) \

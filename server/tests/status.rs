@@ -104,7 +104,7 @@ async fn setting_the_current_status_changes_and_logs_nothing(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "app::backend::MIGRATOR")]
-async fn a_change_from_a_stale_version_is_refused(pool: PgPool) {
+async fn stale_version_change_is_rejected(pool: PgPool) {
     let source = create_source(&pool, "Stale").await;
     let id = insert_lead(&pool, source, "Sam", "sam@example.com", "2024-03-10T00:00:00Z").await;
     // Two tabs saw version 1; the first one saves.
@@ -250,7 +250,7 @@ async fn a_status_change_does_not_wait_for_an_open_import(pool: PgPool) {
     let id = insert_lead(&pool, source, "Quin", "quin@example.com", "2024-03-10T00:00:00Z").await;
     leads::change_status(&pool, id, &change(LeadStatus::Sold, None, None), &Actor::User("ana".into())).await.expect("sold");
 
-    // An import into the same source holds its transaction open, with a sold
+    // An import into the same source keeps its transaction open, with a sold
     // lead written and an active one still to come.
     let mut import = pool.begin().await.expect("import transaction");
     sqlx::query("insert into leads (source_id, first_name, status) values ($1, 'Imported', 'sold')")

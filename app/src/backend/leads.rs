@@ -155,7 +155,7 @@ pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilt
     push_text_conditions(query, filter)
 }
 
-/// Returns whether the filter holds a substring condition (name, email or
+/// Returns whether the filter contains a substring condition (name, email or
 /// phone), whose selectivity PostgreSQL can only guess.
 fn has_text_conditions(filter: &LeadFilter) -> bool {
     filter.name.is_some() || filter.email.is_some() || filter.phone.is_some()
@@ -215,7 +215,7 @@ struct SortKey {
     expr: &'static str,
     /// SQL type the key's text form is cast back to.
     sql_type: &'static str,
-    /// Whether the column holds NULLs, which sort last ascending and first
+    /// Whether the column contains NULLs, which sort last ascending and first
     /// descending, PostgreSQL's defaults.
     nullable: bool,
 }
@@ -343,7 +343,7 @@ struct RowsPlan {
     keyset: Option<Keyset>,
     offset: u64,
     limit: u64,
-    /// Set when the plan already knows whether rows follow the page.
+    /// Whether rows follow the page, when the plan determines it in advance.
     has_next: Option<bool>,
 }
 
@@ -374,10 +374,13 @@ async fn plan_rows(pool: &PgPool, view: &LeadView) -> Result<RowsPlan, Error> {
                 keyset: Some(keyset),
                 offset: 0,
                 limit: size,
+                // NOTE: assumes the cursor lead still matches the filter. If it
+                // no longer does and nothing after it matches, Next leads to an
+                // empty page that links to the last page.
                 has_next: reversed.then_some(true),
             });
         }
-        // The cursor lead is gone; its page number still says where to read.
+        // The cursor lead was deleted, so the page number decides where to read.
     }
     let offset = view.page.offset();
     if offset >= FAR_OFFSET {
@@ -552,7 +555,7 @@ where
     let unchecked_cursor = plan.keyset.as_ref().filter(|keyset| keyset.values.is_none() && view.cursor.is_some());
     if let (true, Some(keyset)) = (items.is_empty(), unchecked_cursor) {
         if find_keyset(pool, view, keyset.id).await?.is_none() {
-            // The cursor lead is gone; its page number still says where to read.
+            // The cursor lead was deleted, so the page number decides where to read.
             let by_number = LeadView { cursor: None, ..view.clone() };
             let plan = plan_rows(pool, &by_number).await?;
             let (items, has_next) = read_plan(pool, &by_number, columns, plan).await?;
@@ -571,7 +574,7 @@ where
 }
 
 /// Runs a plan: the query, the matches-first retry of a short budgeted walk,
-/// and the row that tells whether another page follows. Returns the rows in
+/// and the extra row that shows whether another page follows. Returns the rows in
 /// the view's order.
 async fn read_plan<T>(pool: &PgPool, view: &LeadView, columns: &str, mut plan: RowsPlan) -> Result<(Vec<T>, bool), Error>
 where
@@ -658,7 +661,7 @@ fn count_query<'a>(prefix: &str, filter: &'a LeadFilter) -> Result<QueryBuilder<
 
 /// Server-side execution times, in milliseconds, that PostgreSQL reports
 /// (`explain analyze`) for a view's row query and count query, as
-/// [`list`] runs them. The count is `None` when the kept counters answer it.
+/// [`list`] runs them. The count is `None` when the kept counters provide it.
 /// The benchmark compares them with the latency seen over HTTP.
 pub async fn explain_times(pool: &PgPool, view: &LeadView) -> Result<(f64, Option<f64>), Error> {
     const EXPLAIN: &str = "explain (analyze, format json)";
@@ -681,7 +684,7 @@ pub async fn explain_times(pool: &PgPool, view: &LeadView) -> Result<(f64, Optio
     Ok((execution_ms(&rows_plan), count_ms))
 }
 
-/// Longest reason a status change may carry, in characters.
+/// Maximum length of a status change reason, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
 
 /// A requested status change.
@@ -719,8 +722,8 @@ fn check_reason(reason: Option<&str>) -> Result<Option<String>, Error> {
 pub async fn change_status(pool: &PgPool, id: i64, change: &StatusChange, actor: &Actor) -> Result<StatusChangeOutcome, Error> {
     let reason = check_reason(change.reason.as_deref())?;
     let mut transaction = pool.begin().await?;
-    // The row lock makes concurrent changes to one lead take turns, so each
-    // sees the version the other wrote.
+    // The row lock makes concurrent changes to one lead run one after the
+    // other, so the second reads the version the first wrote.
     let current: Option<(LeadStatus, i32)> = sqlx::query_as("select status, version from leads where id = $1 for update")
         .bind(id)
         .fetch_optional(&mut *transaction)

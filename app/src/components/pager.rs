@@ -44,7 +44,7 @@ pub struct PageShown {
 /// Paging controls: the visible row range, first/previous/next/last links and
 /// the page size. Every control changes the URL, which is the page's state.
 /// Next and Previous carry the neighbouring lead as a cursor, so deep pages
-/// load as fast as the first; the total and the last page fill in when the
+/// load as fast as the first. The total and the last page appear when the
 /// count arrives.
 #[component]
 pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {

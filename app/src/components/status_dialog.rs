@@ -12,7 +12,7 @@ pub struct SeenStatus {
     pub version: i32,
 }
 
-/// A status picker that asks for confirmation before it changes anything. The
+/// Renders a status picker that requests confirmation before it changes anything. The
 /// dialog names the lead, the old and the new status, and takes an optional
 /// reason. `seen` follows the saved status; `on_saved` runs once a change is
 /// stored, or once the dialog closes after a stale attempt, so the page can
@@ -28,7 +28,7 @@ pub fn StatusControl(
     #[prop(optional)]
     compact: bool,
 ) -> impl IntoView {
-    let wanted = RwSignal::new(None::<LeadStatus>);
+    let requested = RwSignal::new(None::<LeadStatus>);
     let reason = RwSignal::new(String::new());
     let reason_box = NodeRef::<leptos::html::Textarea>::new();
     let message = RwSignal::new(None::<String>);
@@ -57,14 +57,14 @@ pub fn StatusControl(
             Ok(StatusChangeOutcome::Changed { status, version }) => {
                 seen.set(SeenStatus { status, version });
                 open.set(false);
-                wanted.set(None);
+                requested.set(None);
                 reason.set(String::new());
                 message.set(None);
             }
             Ok(StatusChangeOutcome::Unchanged { status, version }) => {
                 seen.set(SeenStatus { status, version });
                 open.set(false);
-                wanted.set(None);
+                requested.set(None);
                 message.set(None);
             }
             Ok(StatusChangeOutcome::Stale { status, version }) => {
@@ -84,7 +84,7 @@ pub fn StatusControl(
     });
 
     let choose = move |status: LeadStatus| {
-        wanted.set(Some(status));
+        requested.set(Some(status));
         message.set(None);
         open.set(true);
     };
@@ -99,7 +99,7 @@ pub fn StatusControl(
     });
     let cancel = move || {
         open.set(false);
-        wanted.set(None);
+        requested.set(None);
         message.set(None);
         if reload_on_close.get_untracked() {
             reload_on_close.set(false);
@@ -107,7 +107,7 @@ pub fn StatusControl(
         }
     };
     let confirm = move || {
-        if let Some(status) = wanted.get_untracked() {
+        if let Some(status) = requested.get_untracked() {
             save.dispatch((status, reason.get_untracked(), seen.get_untracked().version));
         }
     };
@@ -125,10 +125,10 @@ pub fn StatusControl(
         <select
             class=if compact { "status-quick" } else { "status-select" }
             aria-label=select_name
-            // Tracking the choice puts the select back on the saved status
-            // while the dialog asks, and after Cancel.
+            // Tracking the choice resets the select to the saved status while
+            // the dialog is open and after Cancel.
             prop:value=move || {
-                wanted.track();
+                requested.track();
                 seen.get().status.as_str()
             }
             on:change=move |event| {
@@ -173,7 +173,7 @@ pub fn StatusControl(
                     <p class="dialog-question">
                         {move || {
                             let from = seen.get().status.label();
-                            let to = wanted.get().map(LeadStatus::label).unwrap_or_default();
+                            let to = requested.get().map(LeadStatus::label).unwrap_or_default();
                             format!("Change {} from {from} to {to}?", lead_name.get_value())
                         }}
                     </p>
@@ -199,7 +199,7 @@ pub fn StatusControl(
                         <button
                             type="button"
                             class="button primary"
-                            disabled=move || save.pending().get() || wanted.get() == Some(seen.get().status)
+                            disabled=move || save.pending().get() || requested.get() == Some(seen.get().status)
                             on:click=move |_| confirm()
                         >
                             {move || if save.pending().get() { "Saving…" } else { "Confirm" }}

@@ -91,7 +91,7 @@ pub fn use_lead_view() -> (Memo<(LeadView, Vec<ParamError>)>, Memo<LeadView>) {
 
 pub type LeadsResource = Resource<Result<Option<LeadList>, ServerFnError>>;
 
-/// The part of a view its total depends on, as a query string: paging and
+/// Returns the part of a view its total depends on, as a query string: paging and
 /// sorting leave the count alone, so they never count again.
 pub fn count_key(view: Memo<LeadView>) -> String {
     LeadView { filter: view.read().filter.clone(), ..LeadView::default() }.to_query_string()

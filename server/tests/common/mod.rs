@@ -28,7 +28,7 @@ pub async fn send_request(pool: &PgPool, request: Request<Body>) -> Response {
     app.oneshot(request).await.expect("router answers")
 }
 
-/// Sends a JSON body with `method` and returns the status and the JSON answer.
+/// Sends a JSON body with `method` and returns the status and the JSON response.
 pub async fn send_json(pool: &PgPool, method: &str, uri: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
     let request = Request::builder()
         .method(method)
