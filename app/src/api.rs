@@ -38,7 +38,7 @@ pub async fn get_source_leads(source_id: i64, query: String) -> Result<Option<Le
         return Ok(None);
     }
     let view = view_in_source(&query, Some(source_id));
-    lead_list(&view, crate::backend::leads::rows(&pool, &view).await).map(Some)
+    list_view(&pool, &view).await.map(Some)
 }
 
 /// Counts a source's leads under the view in `query`; `None` when the filter
@@ -47,7 +47,7 @@ pub async fn get_source_leads(source_id: i64, query: String) -> Result<Option<Le
 pub async fn count_source_leads(source_id: i64, query: String) -> Result<Option<u64>, ServerFnError> {
     let pool = pool()?;
     let view = view_in_source(&query, Some(source_id));
-    lead_count(crate::backend::leads::count(&pool, &view.filter).await)
+    count_view(&pool, &view).await
 }
 
 /// Loads one page of leads across all sources under the view in `query`.
@@ -55,7 +55,7 @@ pub async fn count_source_leads(source_id: i64, query: String) -> Result<Option<
 pub async fn get_leads(query: String) -> Result<Option<LeadList>, ServerFnError> {
     let pool = pool()?;
     let view = view_in_source(&query, None);
-    lead_list(&view, crate::backend::leads::rows(&pool, &view).await).map(Some)
+    list_view(&pool, &view).await.map(Some)
 }
 
 /// Counts the leads across all sources under the view in `query`.
@@ -63,7 +63,36 @@ pub async fn get_leads(query: String) -> Result<Option<LeadList>, ServerFnError>
 pub async fn count_leads(query: String) -> Result<Option<u64>, ServerFnError> {
     let pool = pool()?;
     let view = view_in_source(&query, None);
-    lead_count(crate::backend::leads::count(&pool, &view.filter).await)
+    count_view(&pool, &view).await
+}
+
+/// Loads a page of a view: from the search index for an Advanced Search,
+/// else from SQL.
+#[cfg(feature = "ssr")]
+async fn list_view(pool: &sqlx::PgPool, view: &LeadView) -> Result<LeadList, ServerFnError> {
+    if !view.is_search() {
+        return lead_list(view, crate::backend::leads::rows(pool, view).await);
+    }
+    let service = search_service()?;
+    match crate::backend::search::search_page(pool, &service, view).await {
+        Ok(page) => Ok(LeadList { rows: page.rows(), filter_error: None, hits: page.hits }),
+        Err(error) => lead_list(view, Err(error)),
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn count_view(pool: &sqlx::PgPool, view: &LeadView) -> Result<Option<u64>, ServerFnError> {
+    if !view.is_search() {
+        return lead_count(crate::backend::leads::count(pool, &view.filter).await);
+    }
+    let service = search_service()?;
+    lead_count(crate::backend::search::search_count(&service, view).await)
+}
+
+#[cfg(feature = "ssr")]
+fn search_service() -> Result<crate::backend::search::SearchService, ServerFnError> {
+    use_context::<crate::backend::search::SearchService>()
+        .ok_or_else(|| ServerFnError::new("the search service is missing from the request context"))
 }
 
 /// Parses a view leniently: invalid parameters fall back to defaults and the
@@ -81,10 +110,11 @@ fn view_in_source(query: &str, source_id: Option<i64>) -> LeadView {
 #[cfg(feature = "ssr")]
 fn lead_list(view: &LeadView, result: Result<Rows<LeadSummary>, Error>) -> Result<LeadList, ServerFnError> {
     match result {
-        Ok(rows) => Ok(LeadList { rows, filter_error: None }),
-        Err(Error::InvalidInput(message)) => {
+        Ok(rows) => Ok(LeadList { rows, filter_error: None, hits: Vec::new() }),
+        // A search index still building is a message for the page too.
+        Err(Error::InvalidInput(message) | Error::Unavailable(message)) => {
             let rows = Rows { items: Vec::new(), page: view.page.page, size: view.page.size, has_next: false };
-            Ok(LeadList { rows, filter_error: Some(message) })
+            Ok(LeadList { rows, filter_error: Some(message), hits: Vec::new() })
         }
         Err(error) => Err(error.into_server_fn_error()),
     }
@@ -94,7 +124,7 @@ fn lead_list(view: &LeadView, result: Result<Rows<LeadSummary>, Error>) -> Resul
 fn lead_count(result: Result<u64, Error>) -> Result<Option<u64>, ServerFnError> {
     match result {
         Ok(total) => Ok(Some(total)),
-        Err(Error::InvalidInput(_)) => Ok(None),
+        Err(Error::InvalidInput(_) | Error::Unavailable(_)) => Ok(None),
         Err(error) => Err(error.into_server_fn_error()),
     }
 }
@@ -120,10 +150,15 @@ pub async fn get_lead_neighbours(lead_id: i64, back: String) -> Result<Neighbour
     let Some(link) = crate::filter::TableLink::parse(&back) else {
         return Ok(Neighbours::default());
     };
-    match crate::backend::leads::neighbours(&pool, lead_id, &link.view).await {
+    let found = if link.view.is_search() {
+        crate::backend::search::search_neighbours(&search_service()?, lead_id, &link.view).await
+    } else {
+        crate::backend::leads::neighbours(&pool, lead_id, &link.view).await
+    };
+    match found {
         Ok(found) => Ok(found),
         // A table whose filter cannot run has no order to step through.
-        Err(Error::InvalidInput(_)) => Ok(Neighbours::default()),
+        Err(Error::InvalidInput(_) | Error::Unavailable(_)) => Ok(Neighbours::default()),
         Err(error) => Err(error.into_server_fn_error()),
     }
 }

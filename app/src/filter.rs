@@ -12,8 +12,9 @@ use crate::format::{parse_query_pairs, query_string};
 use crate::model::{LeadStatus, PageRequest, DEFAULT_PAGE_SIZE};
 
 /// Query parameters a lead view understands, in the order they are printed.
-pub const PARAMS: [&str; 13] =
-    ["source", "name", "email", "phone", "status", "from", "to", "tz", "sort", "page", "size", "after", "before"];
+pub const PARAMS: [&str; 15] = [
+    "q", "mode", "source", "name", "email", "phone", "status", "from", "to", "tz", "sort", "page", "size", "after", "before",
+];
 
 /// Maximum length of a text filter, in characters. Longer values are pasted
 /// rows or documents, never something an operator searches for.
@@ -37,12 +38,16 @@ pub struct LeadFilter {
     pub created_to: Option<NaiveDate>,
     /// IANA zone that the day boundaries are taken in; UTC when unset.
     pub time_zone: Option<String>,
+    /// Advanced Search text: typo-tolerant search over every field, results
+    /// ordered by relevance.
+    pub query: Option<String>,
 }
 
 impl LeadFilter {
     /// Returns whether any condition other than the source is set.
     pub fn is_narrowed(&self) -> bool {
-        self.name.is_some()
+        self.query.is_some()
+            || self.name.is_some()
             || self.email.is_some()
             || self.phone.is_some()
             || !self.statuses.is_empty()
@@ -64,6 +69,18 @@ impl LeadFilter {
                     param: "from".to_string(),
                     value: from.to_string(),
                     message: format!("the start date is after the end date {to}; swap the dates"),
+                });
+            }
+        }
+        if self.query.is_some() {
+            let substring = [("name", &self.name), ("email", &self.email), ("phone", &self.phone)]
+                .into_iter()
+                .find_map(|(param, value)| value.as_ref().map(|value| (param, value)));
+            if let Some((param, value)) = substring {
+                return Err(ParamError {
+                    param: param.to_string(),
+                    value: value.clone(),
+                    message: format!("the {param} filter does not combine with Advanced Search; add it to the search text instead"),
                 });
             }
         }
@@ -167,6 +184,21 @@ pub struct LeadView {
     pub sort: LeadSort,
     pub page: PageRequest,
     pub cursor: Option<PageCursor>,
+    /// Whether the Advanced Search box shows: set by `mode=advanced` before
+    /// anything is typed, and always with a search text.
+    pub advanced: bool,
+}
+
+impl LeadView {
+    /// Returns whether the view is an Advanced Search: results by relevance.
+    pub fn is_search(&self) -> bool {
+        self.filter.query.is_some()
+    }
+
+    /// Returns whether the Advanced Search box shows.
+    pub fn shows_search(&self) -> bool {
+        self.advanced || self.is_search()
+    }
 }
 
 impl LeadView {
@@ -185,6 +217,7 @@ impl LeadView {
         let mut errors = Vec::new();
         let mut page = None;
         let mut size = None;
+        let mut sort_given = None;
         let mut error = |param: &str, value: &str, message: String| {
             errors.push(ParamError { param: param.to_string(), value: value.to_string(), message });
         };
@@ -195,6 +228,12 @@ impl LeadView {
                     Ok(id) if id > 0 => view.filter.source_id = Some(id),
                     _ if raw.trim().is_empty() => view.filter.source_id = None,
                     _ => error(name, raw, "expected a source id, a whole number from 1".to_string()),
+                },
+                "q" => view.filter.query = parse_query_text(raw, &mut error),
+                "mode" => match raw.trim() {
+                    "advanced" => view.advanced = true,
+                    "" | "basic" => view.advanced = false,
+                    _ => error(name, raw, "expected advanced or basic".to_string()),
                 },
                 "name" => view.filter.name = parse_text(name, raw, &mut error),
                 "email" => view.filter.email = parse_text(name, raw, &mut error),
@@ -213,7 +252,10 @@ impl LeadView {
                 "to" => view.filter.created_to = parse_date(name, raw, &mut error),
                 "tz" => view.filter.time_zone = parse_time_zone(raw, &mut error),
                 "sort" => match LeadSort::parse(raw.trim()) {
-                    Some(sort) => view.sort = sort,
+                    Some(sort) => {
+                        view.sort = sort;
+                        sort_given = Some(raw);
+                    }
                     None if raw.trim().is_empty() => view.sort = LeadSort::default(),
                     None => error(name, raw, sort_help()),
                 },
@@ -236,8 +278,34 @@ impl LeadView {
         let (request, paging_errors) = PageRequest::from_query(page, size);
         view.page = request;
         errors.extend(paging_errors);
+        if view.shows_search() {
+            // Reported one by one and dropped, so the search still runs and
+            // no filter hides behind the search box.
+            for (param, value) in [("name", &mut view.filter.name), ("email", &mut view.filter.email), ("phone", &mut view.filter.phone)] {
+                if let Some(text) = value.take() {
+                    errors.push(ParamError {
+                        param: param.to_string(),
+                        value: text,
+                        message: format!("the {param} filter does not combine with Advanced Search; add it to the search text instead"),
+                    });
+                }
+            }
+        }
         if let Err(range_error) = view.filter.validate() {
             errors.push(range_error);
+        }
+        if view.is_search() {
+            view.advanced = true;
+            if let Some(raw) = sort_given {
+                errors.push(ParamError {
+                    param: "sort".to_string(),
+                    value: raw.to_string(),
+                    message: "search results are ordered by relevance; remove sort, or clear the search to sort".to_string(),
+                });
+                view.sort = LeadSort::default();
+            }
+            // Search pages are numbered; a cursor belongs to a sorted table.
+            view.cursor = None;
         }
         (view, errors)
     }
@@ -257,7 +325,10 @@ impl LeadView {
             Some(PageCursor::Before(id)) => (None, Some(id.to_string())),
             None => (None, None),
         };
+        let mode = (self.advanced && filter.query.is_none()).then(|| "advanced".to_string());
         query_string([
+            ("q", filter.query.clone()),
+            ("mode", mode),
             ("source", filter.source_id.map(|id| id.to_string())),
             ("name", filter.name.clone()),
             ("email", filter.email.clone()),
@@ -318,6 +389,24 @@ fn parse_text(name: &str, raw: &str, error: &mut impl FnMut(&str, &str, String))
     }
     if let Some(control) = value.chars().find(|c| c.is_control()) {
         error(name, raw, format!("contains the control character U+{:04X}; remove it", u32::from(control)));
+        return None;
+    }
+    Some(value.to_string())
+}
+
+/// A search text keeps its inner spacing, a trailing space included: it tells
+/// the search that the last word is complete.
+fn parse_query_text(raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Option<String> {
+    let value = raw.trim_start();
+    if trim_value(value).is_empty() {
+        return None;
+    }
+    if value.chars().count() > MAX_FILTER_CHARS {
+        error("q", raw, format!("longer than {MAX_FILTER_CHARS} characters; shorten it"));
+        return None;
+    }
+    if let Some(control) = value.chars().find(|c| c.is_control() && !c.is_whitespace()) {
+        error("q", raw, format!("contains the control character U+{:04X}; remove it", u32::from(control)));
         return None;
     }
     Some(value.to_string())
@@ -467,6 +556,34 @@ mod tests {
     }
 
     #[test]
+    fn search_text_keeps_its_trailing_space_and_drops_sorted_table_state() {
+        let (view, errors) = parse("q=john%40gmal.com+&sort=name&after=5&page=2&status=sold");
+        assert_eq!(view.filter.query.as_deref(), Some("john@gmal.com "));
+        assert!(view.is_search() && view.shows_search());
+        assert_eq!(view.sort, LeadSort::default());
+        assert_eq!(view.cursor, None);
+        assert_eq!(view.page.page, 2);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].param, "sort");
+        assert!(errors[0].message.contains("relevance"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn search_refuses_substring_filters_by_name() {
+        let (view, errors) = parse("q=ana&email=gmail");
+        assert_eq!(view.filter.email, None);
+        assert_eq!(errors[0].param, "email");
+        assert!(errors[0].message.contains("add it to the search text"), "{}", errors[0]);
+        let (view, errors) = parse("mode=advanced");
+        assert!(view.advanced && !view.is_search() && errors.is_empty());
+        assert_eq!(view.to_query_string(), "mode=advanced");
+        assert_eq!(parse("mode=fancy").1[0].param, "mode");
+        // The search box replaces the substring filters, so none stays hidden.
+        let (view, errors) = parse("mode=advanced&name=kim");
+        assert_eq!((view.filter.name, errors[0].param.as_str()), (None, "name"));
+    }
+
+    #[test]
     fn reserved_characters_round_trip() {
         let mut view = LeadView::default();
         view.filter.name = Some("Zoë & \"Ann\" #1 50% 😀".to_string());
@@ -512,14 +629,15 @@ mod round_trip {
             (proptest::sample::select(SortColumn::ALL.to_vec()), any::<bool>()),
             (1u32..100_000, proptest::sample::select(crate::model::PAGE_SIZES.to_vec())),
             proptest::option::of((any::<bool>(), 1i64..i64::MAX)),
+            (proptest::option::of("\\PC{1,40}".prop_map(|text| text.trim_start().to_string()).prop_filter("has text", |text| !trim_value(text).is_empty())), any::<bool>()),
         )
-            .prop_map(|(source_id, name, email, phone, statuses, from, to, zone, (column, descending), (page, size), cursor)| {
+            .prop_map(|(source_id, name, email, phone, statuses, from, to, zone, (column, descending), (page, size), cursor, (query, advanced))| {
                 // An inverted range is an error by design; keep generated ranges valid.
                 let (created_from, created_to) = match (from, to) {
                     (Some(from), Some(to)) if from > to => (Some(to), Some(from)),
                     range => range,
                 };
-                LeadView {
+                let mut view = LeadView {
                     filter: LeadFilter {
                         source_id,
                         name,
@@ -529,11 +647,30 @@ mod round_trip {
                         created_from,
                         created_to,
                         time_zone: zone.map(str::to_string),
+                        query: None,
                     },
                     sort: LeadSort { column, descending },
                     page: PageRequest { page, size },
                     cursor: cursor.map(|(after, id)| if after { PageCursor::After(id) } else { PageCursor::Before(id) }),
+                    advanced,
+                };
+                // The search box replaces the substring filters.
+                if view.advanced {
+                    view.filter.name = None;
+                    view.filter.email = None;
+                    view.filter.phone = None;
                 }
+                // A search orders by relevance.
+                if let Some(query) = query {
+                    view.filter.query = Some(query);
+                    view.advanced = true;
+                    view.filter.name = None;
+                    view.filter.email = None;
+                    view.filter.phone = None;
+                    view.sort = LeadSort::default();
+                    view.cursor = None;
+                }
+                view
             })
     }
 

@@ -380,6 +380,10 @@ pub fn last_page(total: u64, size: u32) -> u32 {
     u32::try_from(pages).unwrap_or(u32::MAX)
 }
 
+/// Deepest match an Advanced Search pages to. Ranking every match of a broad
+/// search to show its ten-thousandth page costs more than it tells anyone.
+pub const MAX_SEARCH_RESULTS: u64 = 10_000;
+
 /// One page of a list without its total, which is counted separately so that
 /// loading the rows does not wait for a count over many matches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -398,11 +402,79 @@ pub struct LeadList {
     /// Reason the filter could not run, such as an unknown time zone. `rows`
     /// is then empty.
     pub filter_error: Option<String>,
+    /// For an Advanced Search, why each row matched, in row order.
+    #[serde(default)]
+    pub hits: Vec<SearchHit>,
+}
+
+/// A value of a lead that a search matched, with the matching stretches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatchedField {
+    /// What the value is: `Email`, `Name`, `Phone`, … or a custom field's key.
+    pub field: String,
+    pub value: String,
+    /// Byte ranges of `value` to highlight, in order, not overlapping.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl MatchedField {
+    /// Splits the value into stretches, each marked as matching or not.
+    pub fn stretches(&self) -> Vec<(&str, bool)> {
+        let mut stretches = Vec::new();
+        let mut at = 0;
+        for &(start, end) in &self.highlights {
+            let (Some(before), Some(marked)) = (self.value.get(at..start), self.value.get(start..end)) else {
+                continue;
+            };
+            if !before.is_empty() {
+                stretches.push((before, false));
+            }
+            stretches.push((marked, true));
+            at = end;
+        }
+        if let Some(rest) = self.value.get(at..).filter(|rest| !rest.is_empty()) {
+            stretches.push((rest, false));
+        }
+        stretches
+    }
+}
+
+/// One lead found by an Advanced Search: its relevance and why it matched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub lead_id: i64,
+    pub score: f32,
+    pub matched: Vec<MatchedField>,
+}
+
+impl From<&Lead> for LeadSummary {
+    fn from(lead: &Lead) -> Self {
+        LeadSummary {
+            id: lead.id,
+            source_id: lead.source_id,
+            source_name: lead.source_name.clone(),
+            first_name: lead.first_name.clone(),
+            last_name: lead.last_name.clone(),
+            email: lead.email.clone(),
+            phone: lead.phone.clone(),
+            status: lead.status,
+            created_at: lead.created_at,
+            version: lead.version,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matched_value_splits_into_marked_stretches() {
+        let matched = MatchedField { field: "Email".to_string(), value: "zoë@acme.io".to_string(), highlights: vec![(0, 4), (6, 10)] };
+        assert_eq!(matched.stretches(), vec![("zoë", true), ("@a", false), ("cme.", true), ("io", false)]);
+        let broken = MatchedField { field: "Name".to_string(), value: "ab".to_string(), highlights: vec![(1, 9)] };
+        assert_eq!(broken.stretches(), vec![("ab", false)]);
+    }
 
     #[test]
     fn status_parses_any_case() {

@@ -6,7 +6,7 @@ test("all leads combine every source and filter by source", async ({ page }) => 
   await expect(page).toHaveURL(/\/leads$/);
   await expect(page.getByRole("heading", { name: "All leads" })).toBeVisible();
   // 3,000 demo leads, 2 imported, 200 Acme and 12 filter cases.
-  await expect(page.locator(".page-summary")).toHaveText("showing 1-50 of 3,219");
+  await expect(page.locator(".page-summary")).toHaveText("showing 1-50 of 3,232");
 
   const filters = page.getByRole("search", { name: "Filter leads" });
   await filters.getByLabel("Source").selectOption({ label: "Acme Campaign" });

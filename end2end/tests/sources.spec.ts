@@ -9,8 +9,8 @@ test("sources page lists every source with its lead count", async ({ page }) => 
   await expect(table.getByRole("columnheader", { name: "Leads" })).toBeVisible();
   await expect(table.getByRole("columnheader", { name: /^Created/ })).toBeVisible();
 
-  // Six demo sources plus the five imported by scripts/test.
-  await expect(table.getByRole("row")).toHaveCount(1 + 11);
+  // Six demo sources plus the six imported by scripts/test.
+  await expect(table.getByRole("row")).toHaveCount(1 + 12);
   const imported = table.getByRole("row", { name: /E2E Import/ });
   await expect(imported.getByRole("cell").nth(1)).toHaveText("2");
   const empty = table.getByRole("row", { name: /Empty Source/ });
@@ -19,7 +19,7 @@ test("sources page lists every source with its lead count", async ({ page }) => 
   // The demo counts add up to the 3,000 seeded leads.
   const counts = await table.locator("tbody tr td:nth-child(2)").allTextContents();
   const total = counts.map((text) => Number(text.replace(/,/g, ""))).reduce((a, b) => a + b, 0);
-  expect(total).toBe(3000 + 2 + 200 + 12 + 5);
+  expect(total).toBe(3000 + 2 + 200 + 12 + 5 + 13);
 });
 
 test("a source name opens its leads", async ({ page }) => {

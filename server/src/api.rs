@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
+use app::backend::search::{SearchService, SearchStatus};
 use app::backend::{leads, sources, Error};
 use app::filter::{LeadView, ParamError};
 use app::format::parse_query_pairs;
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/leads", get(list_all_leads))
         .route("/api/v1/sources/{id}/leads", get(list_source_leads))
         .route("/api/v1/leads/{id}", get(get_lead).patch(patch_lead).fallback(method_not_allowed))
+        .route("/api/v1/search/status", get(search_status))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
 }
 
@@ -158,7 +160,10 @@ fn parse_view(query: Option<&str>, path_source: Option<i64>) -> Result<LeadView,
     Ok(view)
 }
 
-async fn respond(pool: &PgPool, view: LeadView) -> Result<Json<serde_json::Value>, ApiError> {
+async fn respond(pool: &PgPool, search: &SearchService, view: LeadView) -> Result<Json<serde_json::Value>, ApiError> {
+    if view.is_search() {
+        return respond_search(pool, search, view).await;
+    }
     let page = leads::list_full(pool, &view).await?;
     let leads: Vec<ApiLead> = page.items.iter().map(ApiLead::from).collect();
     Ok(Json(serde_json::json!({
@@ -169,15 +174,49 @@ async fn respond(pool: &PgPool, view: LeadView) -> Result<Json<serde_json::Value
     })))
 }
 
+/// Answers a list request with `q`: hits in order of relevance, each with
+/// its score and the values it matched.
+async fn respond_search(pool: &PgPool, search: &SearchService, view: LeadView) -> Result<Json<serde_json::Value>, ApiError> {
+    let page = app::backend::search::search_page(pool, search, &view).await?;
+    let leads: Vec<serde_json::Value> = page
+        .leads
+        .iter()
+        .zip(&page.hits)
+        .map(|(lead, hit)| {
+            let mut body = serde_json::to_value(ApiLead::from(lead)).unwrap_or_default();
+            body["score"] = serde_json::json!(hit.score);
+            body["matched"] = serde_json::to_value(&hit.matched).unwrap_or_default();
+            body
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "total": page.total,
+        "page": page.page,
+        "size": page.size,
+        "leads": leads,
+    })))
+}
+
+/// `GET /api/v1/search/status`: whether Advanced Search is starting,
+/// building its index (with progress), ready or failed.
+async fn search_status(State(search): State<SearchService>) -> Json<SearchStatus> {
+    Json(search.status())
+}
+
 /// `GET /api/v1/leads`: leads of every source, or of `source=ID`.
-async fn list_all_leads(State(pool): State<PgPool>, RawQuery(query): RawQuery) -> Result<Json<serde_json::Value>, ApiError> {
+async fn list_all_leads(
+    State(pool): State<PgPool>,
+    State(search): State<SearchService>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let view = parse_view(query.as_deref(), None)?;
-    respond(&pool, view).await
+    respond(&pool, &search, view).await
 }
 
 /// `GET /api/v1/sources/{id}/leads`: one source's leads; 404 for an unknown source.
 async fn list_source_leads(
     State(pool): State<PgPool>,
+    State(search): State<SearchService>,
     Path(raw_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -188,7 +227,7 @@ async fn list_source_leads(
         return Err(Error::NotFound(format!("source {source_id}")).into());
     }
     let view = parse_view(query.as_deref(), Some(source_id))?;
-    respond(&pool, view).await
+    respond(&pool, &search, view).await
 }
 
 /// Parses an id from the path; anything but a positive whole number is an
@@ -306,6 +345,13 @@ mod tests {
         assert_eq!(view.page, PageRequest { page: 1, size: 500 });
         assert_eq!(parameter_of(parse_view(Some("size=501"), None)), "size");
         assert_eq!(parameter_of(parse_view(Some("size=0"), None)), "size");
+    }
+
+    #[test]
+    fn api_refuses_sort_and_substring_filters_with_a_search() {
+        assert_eq!(parameter_of(parse_view(Some("q=ana&sort=name"), None)), "sort");
+        assert_eq!(parameter_of(parse_view(Some("q=ana&email=gmail"), None)), "email");
+        assert!(parse_view(Some("q=ana&status=sold&from=2024-01-01"), None).expect("valid").is_search());
     }
 
     #[test]

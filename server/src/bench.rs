@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use app::backend::search::{self, SearchService};
 use app::backend::{leads, Error};
 use app::filter::LeadView;
 use app::format::{encode_query_component, thousands};
@@ -108,12 +109,29 @@ pub async fn run(pool: PgPool, leptos_options: leptos::prelude::LeptosOptions, o
     }
     sqlx::query("vacuum analyze leads").execute(&pool).await?;
 
+    // The index is rebuilt from scratch, timed, into a directory of its own.
+    let index_dir = std::env::temp_dir().join(format!("leadbase-bench-index-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&index_dir);
+    let started = Instant::now();
+    search::build_generation(&pool, &index_dir, |_, _| {}).await?;
+    let reindex_seconds = started.elapsed().as_secs_f64();
+    println!("reindex of {} leads: {reindex_seconds:.1} s", thousands(existing.max(0) as u64));
+    let search = SearchService::start(pool.clone(), index_dir.clone());
+    search.wait_until_ready(Duration::from_secs(60)).await?;
+    // Peak memory from here on is what serving and searching take, not the rebuild.
+    reset_peak_memory();
+
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|source| Error::Io {
         context: "cannot open a loopback port for the benchmark server".to_string(),
         source,
     })?;
     let addr = listener.local_addr().map_err(|source| Error::Io { context: "no local address".to_string(), source })?;
-    let app = router(AppState { leptos_options, pool: pool.clone(), operator: app::api::Operator("bench".to_string()) });
+    let app = router(AppState {
+        leptos_options,
+        pool: pool.clone(),
+        operator: app::api::Operator("bench".to_string()),
+        search: search.clone(),
+    });
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     let cases = cases(&pool).await?;
@@ -137,9 +155,22 @@ pub async fn run(pool: PgPool, leptos_options: leptos::prelude::LeptosOptions, o
         );
         results.push(measurement);
     }
+    let search_cases = search_cases(&pool).await?;
+    let mut search_results = Vec::with_capacity(search_cases.len());
+    for case in search_cases {
+        let (latency, body) = time_requests(&mut client, &case.path(), options.iterations).await?;
+        let rank = rank_of(&body, case.intended);
+        let total = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|json| json["total"].as_u64()).unwrap_or(0);
+        println!("{:<44} p95 {:>6.1} ms  intended lead at {}", case.name, latency.p95_ms, describe_rank(rank));
+        search_results.push(SearchMeasurement { latency, rank, total, case });
+    }
+    let peak_mib = peak_memory_mib();
+    let comparisons = compare_with_postgres(&pool, &search_results).await?;
     server.abort();
+    let _ = std::fs::remove_dir_all(&index_dir);
 
-    let report = render_report(&options, existing.max(0) as u64, &results);
+    let mut report = render_report(&options, existing.max(0) as u64, &results);
+    report.push_str(&render_search_report(&options, reindex_seconds, peak_mib, &search_results, &comparisons));
     std::fs::write(&options.report, &report).map_err(|source| Error::Io {
         context: format!("cannot write {}", options.report.display()),
         source,
@@ -325,4 +356,227 @@ impl HttpClient {
         self.stream.read_exact(&mut body).await.map_err(io)?;
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
+}
+
+/// One Advanced Search case: a query typed by someone looking for one lead.
+struct SearchCase {
+    name: String,
+    /// Query string for `/api/v1/leads`.
+    query: String,
+    /// The text searched, for the PostgreSQL comparison.
+    text: String,
+    /// The lead the query is meant to find.
+    intended: i64,
+}
+
+impl SearchCase {
+    fn path(&self) -> String {
+        format!("/api/v1/leads?{}", self.query)
+    }
+}
+
+struct SearchMeasurement {
+    case: SearchCase,
+    latency: Latency,
+    /// Position of the intended lead in the first page, from 1.
+    rank: Option<usize>,
+    total: u64,
+}
+
+/// How PostgreSQL's own text search does on the same case.
+struct Comparison {
+    trigram: Latency,
+    trigram_rank: Option<usize>,
+    full_text: Latency,
+    full_text_rank: Option<usize>,
+}
+
+/// Replaces the character at `index` (counted in characters) with `with`.
+fn replace_char(text: &str, index: usize, with: char) -> String {
+    text.chars().enumerate().map(|(at, c)| if at == index { with } else { c }).collect()
+}
+
+/// Swaps the characters at `index` and `index + 1`.
+fn swap_chars(text: &str, index: usize) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    if index + 1 < chars.len() {
+        chars.swap(index, index + 1);
+    }
+    chars.into_iter().collect()
+}
+
+/// Builds the search cases from real leads: exact, prefix, one-typo and
+/// two-typo queries on emails and names, alone and with filters.
+async fn search_cases(pool: &PgPool) -> Result<Vec<SearchCase>, Error> {
+    // A lead well inside the data, with an email, a last name and a phone.
+    let (id, email, last_name, phone, status, source_id): (i64, String, String, String, String, i64) = sqlx::query_as(
+        "select id, email, last_name, phone, status::text, source_id from leads \
+         where email ~ '^[a-z]+[.][a-z]+[0-9]*@' and length(last_name) >= 6 and last_name ~ '^[A-Za-z]+$' and phone is not null \
+         order by id limit 1 offset (select count(*) / 2 from leads)",
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Error::InvalidInput("no lead in the second half of the data has an email like first.last@…, a last name and a phone; seed the database with leadbase seed".to_string()))?;
+    let (local, domain) = email.split_once('@').unwrap_or((&email, ""));
+    // Swap the first two neighbouring letters that differ, so the typo is real.
+    let chars: Vec<char> = local.chars().collect();
+    let swap_at = (0..chars.len().saturating_sub(1)).find(|&at| chars[at] != chars[at + 1]).unwrap_or(0);
+    let one_typo = format!("{}@{domain}", swap_chars(local, swap_at));
+    let last = chars.len().saturating_sub(1);
+    let replaced = if chars[last] == 'q' { 'z' } else { 'q' };
+    let two_typos = format!("{}@{domain}", replace_char(&swap_chars(local, swap_at), last, replaced));
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let national: String = digits.chars().skip(digits.len().saturating_sub(10)).collect();
+    let lower_last = last_name.to_lowercase();
+    let name_typo = replace_char(&lower_last, 2, if lower_last.chars().nth(2) == Some('x') { 'z' } else { 'x' });
+    let first_name_query = {
+        let first: String = sqlx::query_scalar("select coalesce(first_name, '') from leads where id = $1").bind(id).fetch_one(pool).await?;
+        first.to_lowercase()
+    };
+    let encode = encode_query_component;
+    let mut cases = Vec::new();
+    let mut add = |name: String, text: String, extra: String| {
+        let query = format!("q={}{extra}", encode(&text));
+        cases.push(SearchCase { name, query, text, intended: id });
+    };
+    add(format!("exact email {email}"), email.clone(), String::new());
+    let prefix: String = email.chars().take(8).collect();
+    add(format!("email prefix {prefix}"), prefix.clone(), String::new());
+    add(format!("email, one typo {one_typo}"), one_typo.clone(), String::new());
+    add(format!("email, two typos {two_typos}"), two_typos.clone(), String::new());
+    add(format!("name '{first_name_query} {}'", last_name.to_lowercase()), format!("{first_name_query} {}", last_name.to_lowercase()), String::new());
+    add(format!("name, one typo '{first_name_query} {name_typo}'"), format!("{first_name_query} {name_typo}"), String::new());
+    add(format!("phone digits {national}"), national.clone(), String::new());
+    add(format!("email, one typo + status {status}"), one_typo.clone(), format!("&status={status}"));
+    add(
+        format!("email, two typos + source + year"),
+        two_typos,
+        format!("&source={source_id}&from=2020-01-01&to=2030-12-31&tz=UTC"),
+    );
+    add(format!("name, one typo + status {status}"), format!("{first_name_query} {name_typo}"), format!("&status={status}"));
+    Ok(cases)
+}
+
+/// Position of `lead_id` among the leads of an API response, from 1.
+fn rank_of(body: &str, lead_id: i64) -> Option<usize> {
+    let json: serde_json::Value = serde_json::from_str(body).ok()?;
+    json["leads"].as_array()?.iter().position(|lead| lead["id"].as_i64() == Some(lead_id)).map(|index| index + 1)
+}
+
+fn describe_rank(rank: Option<usize>) -> String {
+    match rank {
+        Some(rank) => format!("#{rank}"),
+        None => "not in the first 50".to_string(),
+    }
+}
+
+/// Times a pg_trgm similarity query and a full-text query over the same
+/// fields for each search case, and where they rank the intended lead. The
+/// full-text query gets a GIN index of its own, created once.
+async fn compare_with_postgres(pool: &PgPool, results: &[SearchMeasurement]) -> Result<Vec<Comparison>, Error> {
+    const DOCUMENT: &str = "to_tsvector('simple', coalesce(name_folded, '') || ' ' || coalesce(email_normalized, '') || ' ' || coalesce(phone_digits, ''))";
+    sqlx::query(&format!("create index if not exists bench_leads_full_text on leads using gin ({DOCUMENT})")).execute(pool).await?;
+    let trigram = "select id from leads where name_folded % $1 or email_normalized % $1 or phone_digits % $1 \
+                   order by greatest(similarity(name_folded, $1), similarity(email_normalized, $1), similarity(phone_digits, $1)) desc, id desc \
+                   limit 50";
+    let full_text = format!(
+        "select id from leads where {DOCUMENT} @@ plainto_tsquery('simple', $1) \
+         order by ts_rank({DOCUMENT}, plainto_tsquery('simple', $1)) desc, id desc limit 50"
+    );
+    // Fewer runs: these queries are far slower, and the point is the order of magnitude.
+    const RUNS: usize = 10;
+    let mut comparisons = Vec::new();
+    for result in results {
+        let text = result.case.text.to_lowercase();
+        let (trigram_latency, trigram_ids) = time_sql(pool, trigram, &text, RUNS).await?;
+        let (full_text_latency, full_text_ids) = time_sql(pool, &full_text, &text, RUNS).await?;
+        let position = |ids: &[i64]| ids.iter().position(|id| *id == result.case.intended).map(|index| index + 1);
+        comparisons.push(Comparison {
+            trigram: trigram_latency,
+            trigram_rank: position(&trigram_ids),
+            full_text: full_text_latency,
+            full_text_rank: position(&full_text_ids),
+        });
+    }
+    // The index exists for this comparison only; the list benchmark runs without it.
+    sqlx::query("drop index if exists bench_leads_full_text").execute(pool).await?;
+    Ok(comparisons)
+}
+
+async fn time_sql(pool: &PgPool, sql: &str, text: &str, runs: usize) -> Result<(Latency, Vec<i64>), Error> {
+    let mut timings = Vec::with_capacity(runs);
+    let mut ids = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        ids = sqlx::query_scalar(sql).bind(text).fetch_all(pool).await?;
+        timings.push(started.elapsed());
+    }
+    timings.sort();
+    Ok((Latency { p50_ms: percentile(&timings, 0.50), p95_ms: percentile(&timings, 0.95) }, ids))
+}
+
+/// Resets the process's peak resident memory, so a later reading covers
+/// only what follows.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory of this process, in MiB, from `/proc/self/status`.
+fn peak_memory_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn render_search_report(
+    options: &BenchOptions,
+    reindex_seconds: f64,
+    peak_mib: f64,
+    results: &[SearchMeasurement],
+    comparisons: &[Comparison],
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "\n## Advanced Search\n");
+    let _ = writeln!(
+        text,
+        "- Full reindex (`leadbase reindex`, the same code): {reindex_seconds:.1} s (target: at most 45 s)."
+    );
+    let _ = writeln!(
+        text,
+        "- Peak resident memory of the benchmark process, which serves the app and runs the client, from just after \
+         the reindex through every search: {peak_mib:.0} MiB (target: under 500 MB)."
+    );
+    let _ = writeln!(
+        text,
+        "- Method: {} timed requests per case at the JSON API (`/api/v1/leads?q=…`), as for the list above. The \
+         queries come from one real lead of the data, typed exactly, as a prefix, with one typo (two letters \
+         swapped) and two typos; *rank* is where that lead appears. PostgreSQL columns run the same text through \
+         pg_trgm similarity (`%` on the folded name, email and phone digits, ordered by similarity) and through \
+         full-text search (`@@ plainto_tsquery('simple', …)` over the same fields, with a GIN index), 10 runs each.",
+        options.iterations
+    );
+    let _ = writeln!(text, "- Target: search p95 at most 25 ms.\n");
+    let _ = writeln!(text, "| case | matches | p50 ms | p95 ms | rank | pg_trgm p95 ms | pg_trgm rank | tsvector p95 ms | tsvector rank |");
+    let _ = writeln!(text, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (result, comparison) in results.iter().zip(comparisons) {
+        let rank = |rank: Option<usize>| rank.map_or("not found".to_string(), |rank| rank.to_string());
+        let _ = writeln!(
+            text,
+            "| {} | {} | {:.1} | {:.1} | {} | {:.1} | {} | {:.1} | {} |",
+            result.case.name.replace('|', "\\|"),
+            thousands(result.total),
+            result.latency.p50_ms,
+            result.latency.p95_ms,
+            rank(result.rank),
+            comparison.trigram.p95_ms,
+            rank(comparison.trigram_rank),
+            comparison.full_text.p95_ms,
+            rank(comparison.full_text_rank),
+        );
+    }
+    text
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `import` and `seed`.
+//! The command line: `serve` (the default), `migrate`, `import`, `seed`,
+//! `reindex` and `bench`.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,7 @@ use sqlx::migrate::MigrateDatabase;
 use sqlx::PgPool;
 
 use app::api::Operator;
+use app::backend::search::SearchService;
 
 use crate::config::Config;
 use crate::router::{router, AppState};
@@ -52,6 +54,9 @@ pub enum Command {
         #[arg(long, default_value = "BENCHMARKS.md")]
         report: PathBuf,
     },
+    /// Rebuild the search index from PostgreSQL. A running server keeps
+    /// searching the old index until the new one is complete, then switches.
+    Reindex,
     /// Fill an empty database with deterministic demo data.
     Seed {
         /// Number of leads to create across all demo sources.
@@ -105,6 +110,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::bench::run(pool, leptos_options(&config), options).await?;
             Ok(())
         }
+        Command::Reindex => {
+            let pool = open_database(&config).await?;
+            let started = std::time::Instant::now();
+            let generation = app::backend::search::build_generation(&pool, &config.index_dir, |indexed, total| {
+                if total > 0 {
+                    eprint!("\rindexed {indexed} of {total} leads ({}%)   ", indexed * 100 / total);
+                }
+            })
+            .await?;
+            eprintln!();
+            println!(
+                "Rebuilt the search index in {:.1} s: {} (a running server switches to it within a second)",
+                started.elapsed().as_secs_f64(),
+                config.index_dir.join(&generation).display()
+            );
+            Ok(())
+        }
         Command::Seed { leads, seed, if_empty } => {
             let pool = open_database(&config).await?;
             let summary = crate::seed::seed(&pool, crate::seed::SeedOptions { leads, seed, if_empty }).await?;
@@ -140,6 +162,7 @@ async fn serve(config: Config) -> Result<(), CliError> {
     tracing::info!(
         database = %config.database_display(),
         data_dir = %config.data_dir.display(),
+        index_dir = %config.index_dir.display(),
         site_root = %config.site_root.display(),
         "starting leadbase"
     );
@@ -150,7 +173,13 @@ async fn serve(config: Config) -> Result<(), CliError> {
     })?;
 
     tokio::spawn(fold_status_counts_forever(pool.clone()));
-    let state = AppState { leptos_options: leptos_options(&config), pool, operator: Operator(config.operator.clone()) };
+    let search = SearchService::start(pool.clone(), config.index_dir.clone());
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        pool,
+        operator: Operator(config.operator.clone()),
+        search: search.clone(),
+    };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -160,6 +189,8 @@ async fn serve(config: Config) -> Result<(), CliError> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(CliError::Serve)?;
+    // The batch being indexed commits, so the next start resumes after it.
+    search.stop().await;
     tracing::info!("server stopped");
     Ok(())
 }

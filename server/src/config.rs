@@ -35,6 +35,9 @@ pub struct Config {
     /// `LEADBASE_OPERATOR`: the name recorded for changes made in the UI,
     /// until sign-in exists.
     pub operator: String,
+    /// `LEADBASE_INDEX_DIR`: where the search index lives; `search` under the
+    /// data dir by default.
+    pub index_dir: PathBuf,
 }
 
 impl Config {
@@ -76,11 +79,17 @@ impl Config {
             });
         }
 
+        let data_dir = PathBuf::from(value("LEADBASE_DATA_DIR", DEFAULT_DATA_DIR));
+        let index_dir = lookup("LEADBASE_INDEX_DIR")
+            .filter(|value| !value.trim().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("search"));
         Ok(Config {
             operator,
             database_url,
             addr,
-            data_dir: PathBuf::from(value("LEADBASE_DATA_DIR", DEFAULT_DATA_DIR)),
+            index_dir,
+            data_dir,
             site_root: PathBuf::from(value("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT)),
         })
     }
@@ -123,6 +132,19 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(config.index_dir, PathBuf::from(DEFAULT_DATA_DIR).join("search"));
+    }
+
+    #[test]
+    fn index_dir_follows_the_data_dir_unless_set() {
+        let config = config(&[("LEADBASE_DATA_DIR", "/srv/leadbase")]).unwrap();
+        assert_eq!(config.index_dir, PathBuf::from("/srv/leadbase/search"));
+        let config = config_with_index();
+        assert_eq!(config.index_dir, PathBuf::from("/fast/index"));
+    }
+
+    fn config_with_index() -> Config {
+        config(&[("LEADBASE_DATA_DIR", "/srv/leadbase"), ("LEADBASE_INDEX_DIR", "/fast/index")]).unwrap()
     }
 
     #[test]

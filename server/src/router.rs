@@ -12,6 +12,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use app::api::Operator;
+use app::backend::search::SearchService;
 use app::{shell, App};
 
 /// Shared state of every request handler.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Name recorded for changes made in the UI.
     pub operator: Operator,
+    /// Advanced Search over the lead index.
+    pub search: SearchService,
 }
 
 /// Builds the router, so that `serve` and the tests run the same routes.
@@ -30,6 +33,8 @@ pub fn router(state: AppState) -> Router {
     let operator = state.operator.clone();
     let fallback_pool = state.pool.clone();
     let fallback_operator = state.operator.clone();
+    let search = state.search.clone();
+    let fallback_search = state.search.clone();
     let leptos_options = state.leptos_options.clone();
 
     Router::new()
@@ -41,6 +46,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(pool.clone());
                 provide_context(operator.clone());
+                provide_context(search.clone());
             },
             move || shell(leptos_options.clone()),
         )
@@ -48,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(fallback_pool.clone());
                 provide_context(fallback_operator.clone());
+                provide_context(fallback_search.clone());
             },
             shell,
         ))

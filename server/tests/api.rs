@@ -75,7 +75,7 @@ async fn api_rejects_invalid_parameters_with_400(pool: PgPool) {
         ("from=10.03.2024", "from", "YYYY-MM-DD"),
         ("from=2024-03-11&to=2024-03-10", "from", "after the end date"),
         ("page=0", "page", "from 1"),
-        ("colour=red", "colour", "expected one of source, name"),
+        ("colour=red", "colour", "expected one of q, mode, source, name"),
         ("phone=()-", "phone", "at least one digit"),
         ("name=a%00b", "name", "control character U+0000"),
         ("from=-5000-01-01", "from", "YYYY-MM-DD"),

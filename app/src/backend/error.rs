@@ -24,6 +24,15 @@ pub enum Error {
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 
+    /// A part of Leadbase is not ready, such as a search index being built;
+    /// the message says what and when to retry.
+    #[error("{0}")]
+    Unavailable(String),
+
+    /// The search index failed.
+    #[error("search index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+
     /// Reading or writing a file failed.
     #[error("{context}: {source}")]
     Io {
@@ -40,7 +49,8 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::InvalidInput(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Database(sqlx::Error::RowNotFound) => StatusCode::NOT_FOUND,
-            Error::Database(_) | Error::Migration(_) | Error::Io { .. } => {
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Database(_) | Error::Migration(_) | Error::Io { .. } | Error::Index(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -49,7 +59,7 @@ impl Error {
     /// Returns the message a user may see. Internal failures are logged with their cause
     /// and replaced by a plain sentence, so no SQL or path leaks to the browser.
     pub fn public_message(&self) -> String {
-        if self.status().is_server_error() {
+        if self.status().is_server_error() && !matches!(self, Error::Unavailable(_)) {
             tracing::error!(error = ?self, "request failed");
             "Something went wrong on the server; the error has been logged. Try again in a moment.".to_string()
         } else {

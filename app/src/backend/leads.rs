@@ -151,6 +151,12 @@ pub fn created_bounds(filter: &LeadFilter) -> Result<(Option<DateTime<Utc>>, Opt
 /// Appends the filter's conditions to a query that reads `leads l`, each
 /// starting with ` and `. Every value is a bound parameter.
 pub fn push_conditions(query: &mut QueryBuilder<'_, Postgres>, filter: &LeadFilter) -> Result<(), Error> {
+    if filter.query.is_some() {
+        // Relevance lives in the search index; SQL would silently drop the text.
+        return Err(Error::InvalidInput(
+            "an Advanced Search runs in the search index, not as a SQL filter; remove q to filter in SQL".to_string(),
+        ));
+    }
     push_scope_conditions(query, filter)?;
     push_text_conditions(query, filter)
 }
@@ -828,4 +834,33 @@ pub async fn neighbours(pool: &PgPool, id: i64, view: &LeadView) -> Result<Neigh
     };
     let (previous, next) = futures::try_join!(step(PageCursor::Before(id)), step(PageCursor::After(id)))?;
     Ok(Neighbours { previous, next })
+}
+
+/// Reads leads as the search index stores them; ids that no longer exist are
+/// left out, which tells the indexer to delete them.
+pub async fn for_index(pool: &PgPool, ids: &[i64]) -> Result<Vec<Lead>, Error> {
+    let sql = format!("select {LEAD_COLUMNS} from leads l join sources s on s.id = l.source_id where l.id = any($1)");
+    Ok(sqlx::query_as::<_, Lead>(&sql).bind(ids).fetch_all(pool).await?)
+}
+
+/// Streams every lead as the search index stores them, inside the caller's
+/// transaction, whose snapshot decides what the rebuilt index contains.
+pub fn stream_for_index<'c>(conn: &'c mut PgConnection) -> impl futures::Stream<Item = Result<Lead, sqlx::Error>> + 'c {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("select {LEAD_COLUMNS} from leads l join sources s on s.id = l.source_id"));
+    sqlx::query_as::<_, Lead>(SQL.as_str()).fetch(conn)
+}
+
+/// Counts every lead, for the progress of an index rebuild.
+pub async fn count_all(conn: &mut PgConnection) -> Result<u64, Error> {
+    let total: i64 = sqlx::query_scalar("select count(*) from leads").fetch_one(conn).await?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// Loads leads by id in the order given; ids that no longer exist are skipped.
+pub async fn by_ids(pool: &PgPool, ids: &[i64]) -> Result<Vec<Lead>, Error> {
+    let sql = format!("select {LEAD_COLUMNS} from leads l join sources s on s.id = l.source_id where l.id = any($1)");
+    let found: Vec<Lead> = sqlx::query_as(&sql).bind(ids).fetch_all(pool).await?;
+    let mut by_id: std::collections::HashMap<i64, Lead> = found.into_iter().map(|lead| (lead.id, lead)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }

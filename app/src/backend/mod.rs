@@ -4,6 +4,9 @@
 pub mod db;
 pub mod error;
 pub mod leads;
+pub mod search;
+pub mod search_index;
+pub mod search_text;
 pub mod sources;
 
 pub use db::{connect, migrate, MIGRATOR};

@@ -5,7 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::contact::trim_value;
-use crate::filter::{LeadFilter, LeadView, MAX_FILTER_CHARS};
+use crate::filter::{LeadFilter, LeadSort, LeadView, MAX_FILTER_CHARS};
 use crate::model::{LeadStatus, Source};
 use crate::time::use_viewer_time_zone;
 
@@ -54,7 +54,13 @@ pub fn LeadFilters(
         let show_view = show_view.clone();
         move |update: &dyn Fn(&mut LeadFilter), replace: bool| {
             let mut next = latest_view(view);
+            // Clearing the search text keeps the search box open.
+            next.advanced = next.shows_search();
             update(&mut next.filter);
+            if next.is_search() {
+                // Search results come by relevance.
+                next.sort = LeadSort::default();
+            }
             next.page.page = 1;
             next.cursor = None;
             show_view(next, replace);
@@ -223,12 +229,60 @@ pub fn LeadFilters(
         format!("Days in {zone_name}")
     };
 
+    let advanced = move || view.read().shows_search();
+    let toggle_search = {
+        let show_view = show_view.clone();
+        move |_| {
+            let mut next = latest_view(view);
+            if next.shows_search() {
+                next.filter.query = None;
+                next.advanced = false;
+            } else {
+                // What was typed in the substring filters becomes the search.
+                let carried: Vec<String> =
+                    [next.filter.name.take(), next.filter.email.take(), next.filter.phone.take()].into_iter().flatten().collect();
+                next.filter.query = (!carried.is_empty()).then(|| carried.join(" "));
+                next.advanced = true;
+            }
+            next.sort = LeadSort::default();
+            next.page.page = 1;
+            next.cursor = None;
+            show_view(next, false);
+        }
+    };
+    let search_box = text_input.clone();
+    let substring_inputs = text_input.clone();
+
     view! {
+        <div class="search-mode">
+            <button
+                type="button"
+                class="search-toggle"
+                aria-pressed=move || if advanced() { "true" } else { "false" }
+                on:click=toggle_search
+            >
+                "Advanced Search"
+            </button>
+            <span class="search-hint">
+                {move || if advanced() {
+                    "Searches every field, forgives typos and ranks the best matches first."
+                } else {
+                    "Filter by exact parts of a name, email or phone, or switch to Advanced Search."
+                }}
+            </span>
+        </div>
         <form class="lead-filters" role="search" aria-label="Filter leads" on:submit=|event| event.prevent_default()>
             {source_select}
-            {text_input("Name", "name", |filter| filter.name.clone(), |filter, value| filter.name = value)}
-            {text_input("Email", "email", |filter| filter.email.clone(), |filter, value| filter.email = value)}
-            {text_input("Phone", "phone", |filter| filter.phone.clone(), |filter, value| filter.phone = value)}
+            <Show when=advanced>
+                <div class="search-box">
+                    {search_box("Search", "q", |filter| filter.query.clone(), |filter, value| filter.query = value)}
+                </div>
+            </Show>
+            <Show when=move || !advanced()>
+                {substring_inputs("Name", "name", |filter| filter.name.clone(), |filter, value| filter.name = value)}
+                {substring_inputs("Email", "email", |filter| filter.email.clone(), |filter, value| filter.email = value)}
+                {substring_inputs("Phone", "phone", |filter| filter.phone.clone(), |filter, value| filter.phone = value)}
+            </Show>
             <fieldset class="status-filter">
                 <legend>"Status"</legend>
                 {status_boxes}

@@ -39,6 +39,8 @@ pub struct PageShown {
     /// Previous and Next links.
     pub first_id: Option<i64>,
     pub last_id: Option<i64>,
+    /// Deepest row the table pages to, when it has a limit (a search does).
+    pub max_rows: Option<u64>,
 }
 
 /// Paging controls: the visible row range, first/previous/next/last links and
@@ -48,7 +50,8 @@ pub struct PageShown {
 /// count arrives.
 #[component]
 pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
-    let PageShown { page, size, shown, has_next, first_id, last_id } = shown;
+    let PageShown { page, size, shown, has_next, first_id, last_id, max_rows } = shown;
+    let last_of = move |total: u64| last_page(max_rows.map_or(total, |max| total.min(max)), size);
     let query = use_query_map();
     let href = move |target: u32, cursor: Option<(&str, i64)>| {
         query.with_untracked(|query| query_with_paging(query, target, size, cursor))
@@ -72,7 +75,8 @@ pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
     });
     let next = match (has_next, last_id) {
         (true, Some(id)) => Some(href(page.saturating_add(1), Some(("after", id)))),
-        _ => None,
+        (true, None) => Some(href(page.saturating_add(1), None)),
+        (false, _) => None,
     };
 
     let total = move || async move { count.await.ok().flatten() };
@@ -118,7 +122,7 @@ pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
                     <Suspense fallback=|| "…">
                         {move || Suspend::new(async move {
                             match total().await {
-                                Some(total) => thousands(last_page(total, size).into()),
+                                Some(total) => thousands(last_of(total).into()),
                                 None => "?".to_string(),
                             }
                         })}
@@ -127,7 +131,7 @@ pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
                 {link("Next", next)}
                 <Suspense fallback=move || link("Last", None)>
                     {move || Suspend::new(async move {
-                        let last = total().await.map(|total| last_page(total, size));
+                        let last = total().await.map(last_of);
                         link("Last", last.filter(|&last| last > page).map(|last| href(last, None)))
                     })}
                 </Suspense>

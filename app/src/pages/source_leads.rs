@@ -8,7 +8,7 @@ use super::detail_href;
 use crate::components::{copy_to_clipboard, CountResource, LeadFilters, Notices, PageShown, Pager, SeenStatus, StatusBadge, StatusControl};
 use crate::filter::{LeadFilter, LeadSort, LeadView, ParamError, SortColumn};
 use crate::format::thousands;
-use crate::model::{last_page, LeadList, LeadSummary, PageRequest};
+use crate::model::{last_page, LeadList, LeadSummary, MatchedField, PageRequest, SearchHit, MAX_SEARCH_RESULTS};
 use crate::time::{format_in_zone, use_viewer_time_zone};
 
 /// `/sources/{id}/leads`: one source's leads, filtered, sorted and paged as the
@@ -132,10 +132,20 @@ pub fn LeadResults(
                 };
                 let rows = found.rows;
                 let filtered = !view.get_untracked().filter.is_empty();
+                let searching = view.get_untracked().is_search();
                 let range_error = view.get_untracked().filter.validate().is_err();
                 let body = if let Some(message) = found.filter_error {
                     // An inverted date range is already among the notices.
                     (!range_error).then(|| view! { <p class="error" role="alert">{message}</p> }).into_any()
+                } else if rows.items.is_empty() && rows.page == 1 && searching {
+                    let text = view.get_untracked().filter.query.unwrap_or_default();
+                    view! {
+                        <div class="empty-state">
+                            <p>{format!("No leads match the search \u{201c}{}\u{201d}.", text.trim())}</p>
+                            <p>"Check the spelling, use fewer words, or remove a filter."</p>
+                            <p><ClearFilters view/></p>
+                        </div>
+                    }.into_any()
                 } else if rows.items.is_empty() && rows.page == 1 && filtered {
                     view! {
                         <div class="empty-state">
@@ -170,16 +180,20 @@ pub fn LeadResults(
                         </div>
                     }.into_any()
                 } else {
+                    // Search pages go by number: relevance has no cursor.
+                    let searching = view.get_untracked().is_search();
                     let shown = PageShown {
                         page: rows.page,
                         size: rows.size,
                         shown: rows.items.len(),
                         has_next: rows.has_next,
-                        first_id: rows.items.first().map(|lead| lead.id),
-                        last_id: rows.items.last().map(|lead| lead.id),
+                        first_id: rows.items.first().map(|lead| lead.id).filter(|_| !searching),
+                        last_id: rows.items.last().map(|lead| lead.id).filter(|_| !searching),
+                        max_rows: searching.then_some(MAX_SEARCH_RESULTS),
                     };
+                    let hits = searching.then(|| found.hits.clone());
                     view! {
-                        <div class="table-scroll"><LeadTable leads=rows.items.clone() view/></div>
+                        <div class="table-scroll"><LeadTable leads=rows.items.clone() hits view/></div>
                         <Pager shown count/>
                     }.into_any()
                 };
@@ -190,6 +204,7 @@ pub fn LeadResults(
                                 <Suspense fallback=|| "Counting matches…">
                                     {move || Suspend::new(async move {
                                         match count.await {
+                                            Ok(Some(total)) if searching => format!("{} matching leads, best matches first", thousands(total)),
                                             Ok(Some(total)) => format!("{} matching leads", thousands(total)),
                                             Ok(None) => String::new(),
                                             Err(error) => format!("Counting failed: {error}"),
@@ -218,6 +233,7 @@ fn ClearFilters(view: Memo<LeadView>) -> impl IntoView {
             sort: current.sort,
             page: PageRequest { page: 1, size: current.page.size },
             cursor: None,
+            advanced: current.shows_search(),
         };
         format!("?{}", cleared.to_query_string())
     };
@@ -261,17 +277,22 @@ fn SortHeader(label: &'static str, column: SortColumn, view: Memo<LeadView>) -> 
             label.to_string()
         }
     };
+    if view.read_untracked().is_search() {
+        // Search results keep their order of relevance.
+        return view! { <th scope="col">{text}</th> }.into_any();
+    }
     view! {
         <th scope="col" aria-sort=aria_sort>
             <a class="sort-link" href=href>{text}<span class="sort-indicator" aria-hidden="true">{indicator}</span></a>
         </th>
     }
+    .into_any()
 }
 
 /// Renders the table of leads with the Source Leads columns. A row opens the
 /// lead's detail view, which remembers this table's address.
 #[component]
-fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
+fn LeadTable(leads: Vec<LeadSummary>, hits: Option<Vec<SearchHit>>, view: Memo<LeadView>) -> impl IntoView {
     let location = use_location();
     let back = {
         let path = location.pathname.get_untracked();
@@ -288,6 +309,7 @@ fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
             set_timeout(move || restore_scroll(&back), std::time::Duration::from_millis(30));
         });
     }
+    let searching = hits.is_some();
     view! {
         <table class="data-table leads-table">
             <thead>
@@ -298,11 +320,20 @@ fn LeadTable(leads: Vec<LeadSummary>, view: Memo<LeadView>) -> impl IntoView {
                     <SortHeader label="Status" column=SortColumn::Status view/>
                     <SortHeader label="Source" column=SortColumn::Source view/>
                     <SortHeader label="Created At" column=SortColumn::CreatedAt view/>
+                    {searching.then(|| view! { <th scope="col">"Matched"</th> })}
                     <th scope="col">"Actions"</th>
                 </tr>
             </thead>
             <tbody>
-                {leads.into_iter().map(|lead| view! { <LeadRow lead back=back.clone()/> }).collect_view()}
+                {leads
+                    .into_iter()
+                    .map(|lead| {
+                        let matched = hits.as_ref().map(|hits| {
+                            hits.iter().find(|hit| hit.lead_id == lead.id).map(|hit| hit.matched.clone()).unwrap_or_default()
+                        });
+                        view! { <LeadRow lead matched back=back.clone()/> }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
     }
@@ -337,7 +368,7 @@ fn restore_scroll(table: &str) {
 }
 
 #[component]
-fn LeadRow(lead: LeadSummary, back: String) -> impl IntoView {
+fn LeadRow(lead: LeadSummary, matched: Option<Vec<MatchedField>>, back: String) -> impl IntoView {
     let zone = use_viewer_time_zone();
     let created_at = lead.created_at;
     let name = lead.full_name();
@@ -401,6 +432,7 @@ fn LeadRow(lead: LeadSummary, back: String) -> impl IntoView {
             <td>{move || view! { <StatusBadge status=seen.get().status/> }}</td>
             <td>{lead.source_name.clone()}</td>
             <td class="timestamp">{move || format_in_zone(created_at, &zone.get())}</td>
+            {matched.map(|matched| view! { <td class="matched"><MatchedValues matched/></td> })}
             <td class="actions">
                 <a href=href.clone() on:click=on_view>"View"</a>
                 <StatusControl lead_id=lead.id lead_name=dialog_name seen compact=true/>
@@ -412,6 +444,29 @@ fn LeadRow(lead: LeadSummary, back: String) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// Renders why a search result matched: each matching value with its label
+/// and the matching stretches marked.
+#[component]
+fn MatchedValues(matched: Vec<MatchedField>) -> impl IntoView {
+    matched
+        .into_iter()
+        .take(3)
+        .map(|field| {
+            let stretches: Vec<(String, bool)> =
+                field.stretches().into_iter().map(|(text, marked)| (text.to_string(), marked)).collect();
+            view! {
+                <div class="matched-field">
+                    <span class="matched-label">{field.field.clone()}": "</span>
+                    {stretches
+                        .into_iter()
+                        .map(|(text, marked)| if marked { view! { <mark>{text}</mark> }.into_any() } else { text.into_any() })
+                        .collect_view()}
+                </div>
+            }
+        })
+        .collect_view()
 }
 
 /// Quotes a value for a POSIX shell, so a suggested command is safe to paste

@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+use app::backend::search::SearchService;
 use leadbase::cli::leptos_options;
 use leadbase::config::Config;
 use leadbase::router::{router, AppState};
@@ -17,13 +18,21 @@ pub async fn send(pool: &PgPool, uri: &str) -> Response {
     send_request(pool, Request::get(uri).body(Body::empty()).expect("valid request")).await
 }
 
-/// Sends a request through the real router.
+/// Sends a request through the real router. Advanced Search is not started:
+/// its requests answer 503 (see [`send_with_search`]).
 pub async fn send_request(pool: &PgPool, request: Request<Body>) -> Response {
+    let search = SearchService::not_started(pool.clone());
+    send_with_search(pool, &search, request).await
+}
+
+/// Sends a request through the real router, with a running search service.
+pub async fn send_with_search(pool: &PgPool, search: &SearchService, request: Request<Body>) -> Response {
     let config = Config::from_lookup(|_| None).expect("default configuration is valid");
     let app = router(AppState {
         leptos_options: leptos_options(&config),
         pool: pool.clone(),
         operator: app::api::Operator(config.operator.clone()),
+        search: search.clone(),
     });
     app.oneshot(request).await.expect("router answers")
 }
