@@ -394,8 +394,8 @@ fn parse_text(name: &str, raw: &str, error: &mut impl FnMut(&str, &str, String))
     Some(value.to_string())
 }
 
-/// A search text keeps its inner spacing, a trailing space included: it tells
-/// the search that the last word is complete.
+/// Keeps a search text's inner spacing and its trailing space, which marks the
+/// last word as complete rather than a prefix.
 fn parse_query_text(raw: &str, error: &mut impl FnMut(&str, &str, String)) -> Option<String> {
     let value = raw.trim_start();
     if trim_value(value).is_empty() {
@@ -556,10 +556,11 @@ mod tests {
     }
 
     #[test]
-    fn search_text_keeps_its_trailing_space_and_drops_sorted_table_state() {
+    fn search_keeps_trailing_space_drops_sort() {
         let (view, errors) = parse("q=john%40gmal.com+&sort=name&after=5&page=2&status=sold");
         assert_eq!(view.filter.query.as_deref(), Some("john@gmal.com "));
-        assert!(view.is_search() && view.shows_search());
+        assert!(view.is_search());
+        assert!(view.shows_search());
         assert_eq!(view.sort, LeadSort::default());
         assert_eq!(view.cursor, None);
         assert_eq!(view.page.page, 2);
@@ -569,13 +570,15 @@ mod tests {
     }
 
     #[test]
-    fn search_refuses_substring_filters_by_name() {
+    fn search_drops_substring_filters() {
         let (view, errors) = parse("q=ana&email=gmail");
         assert_eq!(view.filter.email, None);
         assert_eq!(errors[0].param, "email");
         assert!(errors[0].message.contains("add it to the search text"), "{}", errors[0]);
         let (view, errors) = parse("mode=advanced");
-        assert!(view.advanced && !view.is_search() && errors.is_empty());
+        assert!(view.advanced);
+        assert!(!view.is_search());
+        assert!(errors.is_empty());
         assert_eq!(view.to_query_string(), "mode=advanced");
         assert_eq!(parse("mode=fancy").1[0].param, "mode");
         // The search box replaces the substring filters, so none stays hidden.

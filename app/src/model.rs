@@ -380,8 +380,8 @@ pub fn last_page(total: u64, size: u32) -> u32 {
     u32::try_from(pages).unwrap_or(u32::MAX)
 }
 
-/// Deepest match an Advanced Search pages to. Ranking every match of a broad
-/// search to show its ten-thousandth page costs more than it tells anyone.
+/// Maximum number of matches an Advanced Search pages through. Ranking every
+/// match of a broad search to show its ten-thousandth page is costly and rarely useful.
 pub const MAX_SEARCH_RESULTS: u64 = 10_000;
 
 /// One page of a list without its total, which is counted separately so that
@@ -410,7 +410,7 @@ pub struct LeadList {
 /// A value of a lead that a search matched, with the matching stretches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MatchedField {
-    /// What the value is: `Email`, `Name`, `Phone`, … or a custom field's key.
+    /// Label of the value: `Email`, `Name`, `Phone`, … or a custom field's key.
     pub field: String,
     pub value: String,
     /// Byte ranges of `value` to highlight, in order, not overlapping.

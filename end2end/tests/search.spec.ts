@@ -2,7 +2,7 @@ import { expect, Page, test } from "@playwright/test";
 
 import { filters, openSource, rows } from "../support/pages";
 
-const searchBox = (page: Page) => filters(page).getByLabel("Search");
+const searchBox = (page: Page) => filters(page).getByRole("searchbox", { name: "Search", exact: true });
 const toggle = (page: Page) => page.getByRole("button", { name: "Advanced Search" });
 const matchCount = (page: Page) => page.locator(".match-count");
 const firstRow = (page: Page) => rows(page).first();
@@ -59,7 +59,7 @@ test("a search survives reload, a pasted link and Back", async ({ page, browser 
   const pasted = await other.newPage();
   await pasted.goto(page.url());
   await expect(pasted.locator("tbody tr").first()).toContainText("Chris Park");
-  await expect(pasted.getByRole("search", { name: "Filter leads" }).getByLabel("Search")).toHaveValue("chri");
+  await expect(pasted.getByRole("searchbox", { name: "Search", exact: true })).toHaveValue("chri");
   await other.close();
 
   // A status filter is a step of its own in the history; typing is not.
@@ -128,4 +128,21 @@ test("a result opens its detail view and Escape returns to the search", async ({
   await page.keyboard.press("Escape");
   await expect(page).toHaveURL(/q=kim(%40|@)example\.com/);
   await expect(firstRow(page).locator("td.email")).toHaveText("kim@example.com");
+});
+
+test("all leads search across sources and narrow by source", async ({ page }) => {
+  await page.goto("/leads");
+  await toggle(page).click();
+  await searchBox(page).fill("spring sale");
+  // Demo leads share these words or come within a typo; the two leads with
+  // both words exactly, one of them in the name, rank first.
+  await expect(rows(page).nth(0).locator("td").nth(4)).toHaveText("Search Cases");
+  await expect(rows(page).nth(1).locator("td").nth(4)).toHaveText("Search Cases");
+
+  await filters(page).getByLabel("Source").selectOption({ label: "Search Cases" });
+  await expect(page).toHaveURL(/source=\d+/);
+  await expect(rows(page)).toHaveCount(2);
+  await expect(searchBox(page)).toHaveValue("spring sale");
+  await filters(page).getByLabel("Source").selectOption({ label: "Empty Source" });
+  await expect(page.getByText("No leads match the search")).toBeVisible();
 });

@@ -174,7 +174,7 @@ async fn respond(pool: &PgPool, search: &SearchService, view: LeadView) -> Resul
     })))
 }
 
-/// Answers a list request with `q`: hits in order of relevance, each with
+/// Returns the page of a list request with `q`: hits in order of relevance, each with
 /// its score and the values it matched.
 async fn respond_search(pool: &PgPool, search: &SearchService, view: LeadView) -> Result<Json<serde_json::Value>, ApiError> {
     let page = app::backend::search::search_page(pool, search, &view).await?;
@@ -348,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn api_refuses_sort_and_substring_filters_with_a_search() {
+    fn api_search_rejects_sort_and_substrings() {
         assert_eq!(parameter_of(parse_view(Some("q=ana&sort=name"), None)), "sort");
         assert_eq!(parameter_of(parse_view(Some("q=ana&email=gmail"), None)), "email");
         assert!(parse_view(Some("q=ana&status=sold&from=2024-01-01"), None).expect("valid").is_search());

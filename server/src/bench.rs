@@ -383,7 +383,7 @@ struct SearchMeasurement {
     total: u64,
 }
 
-/// How PostgreSQL's own text search does on the same case.
+/// Latency and ranking of PostgreSQL's own text search on the same case.
 struct Comparison {
     trigram: Latency,
     trigram_rank: Option<usize>,
@@ -433,6 +433,7 @@ async fn search_cases(pool: &PgPool) -> Result<Vec<SearchCase>, Error> {
         let first: String = sqlx::query_scalar("select coalesce(first_name, '') from leads where id = $1").bind(id).fetch_one(pool).await?;
         first.to_lowercase()
     };
+
     let encode = encode_query_component;
     let mut cases = Vec::new();
     let mut add = |name: String, text: String, extra: String| {

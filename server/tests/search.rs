@@ -310,7 +310,7 @@ async fn reindex_swaps_in_a_new_index_while_searches_go_on(pool: PgPool) {
     let rebuilt = search::build_generation(&pool, &dir.0, |_, _| {}).await.expect("rebuilt");
     let started_at = Instant::now();
     loop {
-        // The old index answers until the switch.
+        // The old index serves searches until the switch.
         assert_eq!(search_ids(&pool, &service, "q=esme").await, vec![id]);
         if generation(&service) == rebuilt {
             break;
@@ -404,7 +404,8 @@ async fn the_table_endpoint_explains_each_row(pool: PgPool) {
     assert_eq!(body["rows"]["items"].as_array().expect("rows").len(), 1, "{body}");
     assert_eq!(body["rows"]["items"][0]["id"], ids[0]);
     assert_eq!(body["hits"][0]["lead_id"], ids[0]);
-    let name = body["hits"][0]["matched"].as_array().expect("matched").iter().find(|field| field["field"] == "Name").expect("name matched").clone();
+    let matched = body["hits"][0]["matched"].as_array().expect("matched");
+    let name = matched.iter().find(|field| field["field"] == "Name").expect("name matched");
     assert_eq!(name["highlights"], serde_json::json!([[0, 5]]));
     let (_, count) = api_get(&pool, &service, &format!("/api/source_leads_count?source_id={source}&query=q%3Dzz")).await;
     assert_eq!(count, 0);

@@ -1,6 +1,6 @@
 //! Advanced Search as a running service: opening or rebuilding the index at
 //! startup, following `search_outbox` so every change to a lead reaches the
-//! index, swapping in a rebuilt index, and answering searches off the async
+//! index, swapping in a rebuilt index, and running searches off the async
 //! runtime.
 //!
 //! The index directory holds generations (`gen-…`) and a `CURRENT` file
@@ -39,7 +39,7 @@ const REBUILD_THREADS: usize = 2;
 
 const CURRENT_FILE: &str = "CURRENT";
 
-/// Where the search service stands, as `/api/v1/search/status` reports it.
+/// State of the search service, as `/api/v1/search/status` reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SearchStatus {
@@ -73,7 +73,7 @@ pub struct SearchService {
 impl SearchService {
     /// Starts the service: opens the index under `root`, or rebuilds it when it
     /// is missing, of another schema version or unreadable, then follows the
-    /// outbox until the process ends. Returns at once; searches answer 503
+    /// outbox until the process ends. Returns at once; searches return 503
     /// until the index is ready.
     pub fn start(pool: PgPool, root: PathBuf) -> SearchService {
         let service = SearchService {
@@ -90,8 +90,8 @@ impl SearchService {
         service
     }
 
-    /// A service that never opens an index: every search answers that
-    /// Advanced Search is starting. For tools and tests that do not search.
+    /// A service that never opens an index: every search returns 503
+    /// because Advanced Search is starting. For tools and tests that do not search.
     pub fn not_started(pool: PgPool) -> SearchService {
         SearchService {
             inner: Arc::new(Inner {
@@ -129,7 +129,7 @@ impl SearchService {
     }
 
     /// Stops following the outbox and releases the index, after the batch in
-    /// progress is committed. Searches answer 503 afterwards.
+    /// progress is committed. Searches return 503 afterwards.
     pub async fn stop(&self) {
         self.inner.stopping.store(true, Ordering::SeqCst);
         while self.status() != SearchStatus::Stopped {

@@ -85,7 +85,7 @@ impl Fields {
         })
     }
 
-    /// The document a lead becomes.
+    /// Builds the document for a lead.
     pub fn document(&self, lead: &Lead) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_u64(self.lead_id, lead.id as u64);
@@ -145,8 +145,8 @@ fn status_code(status: LeadStatus) -> u64 {
     LeadStatus::ALL.iter().position(|candidate| *candidate == status).unwrap_or(0) as u64
 }
 
-/// Where the index stands against `search_outbox`, kept in each commit's
-/// payload so that a restart resumes exactly there.
+/// Position of the index in `search_outbox`, kept in each commit's payload
+/// so that a restart resumes exactly there.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncState {
     /// Highest outbox seq applied.
@@ -206,7 +206,8 @@ pub fn open(dir: &Path) -> tantivy::Result<(Index, Fields)> {
     Ok((index, fields))
 }
 
-/// A reader whose searcher changes only when told, right after a commit.
+/// Opens a reader that changes only on `reload`, which the indexer calls
+/// right after each commit.
 pub fn reader(index: &Index) -> tantivy::Result<IndexReader> {
     index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()
 }

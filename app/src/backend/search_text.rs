@@ -1,4 +1,4 @@
-//! How Advanced Search reads text: folding, the terms a lead is indexed under,
+//! Text handling for Advanced Search: folding, the terms a lead is indexed under,
 //! the parts of a query, typo allowances and the explanation of a match. Pure
 //! functions, shared by the indexer, the query builder and the result page, so
 //! that a lead is found by exactly the terms it was indexed under.
@@ -10,12 +10,13 @@ use unicode_normalization::UnicodeNormalization;
 use crate::contact::{MAX_PHONE_DIGITS, MIN_PHONE_DIGITS};
 use crate::model::MatchedField;
 
-/// Longest query accepted, in characters.
+/// Maximum query length, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// Most words a query may hold; each adds a clause every lead must satisfy.
+/// Maximum number of words in a query, because each adds a clause that
+/// every lead must satisfy.
 pub const MAX_QUERY_WORDS: usize = 12;
 /// Shortest word matched as a prefix while it is being typed. A single letter
-/// matches a large share of every source and tells the ranking nothing.
+/// matches a large share of every source and adds nothing to the ranking.
 pub const MIN_PREFIX_CHARS: usize = 2;
 /// Shortest run of digits searched as a phone number.
 pub const MIN_PHONE_QUERY_DIGITS: usize = 4;
@@ -145,7 +146,7 @@ pub struct ParsedQuery {
     pub last_is_prefix: bool,
 }
 
-/// Why a query cannot run; the message names the value and the fix.
+/// Error for a query that cannot run; the message names the value and the fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct QueryError(pub String);

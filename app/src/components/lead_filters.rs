@@ -238,7 +238,7 @@ pub fn LeadFilters(
                 next.filter.query = None;
                 next.advanced = false;
             } else {
-                // What was typed in the substring filters becomes the search.
+                // Text typed in the substring filters carries over into the search.
                 let carried: Vec<String> =
                     [next.filter.name.take(), next.filter.email.take(), next.filter.phone.take()].into_iter().flatten().collect();
                 next.filter.query = (!carried.is_empty()).then(|| carried.join(" "));
