@@ -75,7 +75,7 @@ async fn list_view(pool: &sqlx::PgPool, view: &LeadView) -> Result<LeadList, Ser
     }
     let service = search_service()?;
     match crate::backend::search::search_page(pool, &service, view).await {
-        Ok(page) => Ok(LeadList { rows: page.rows(), filter_error: None, hits: page.hits }),
+        Ok(page) => Ok(LeadList { rows: page.rows(), filter_error: None, retry: false, hits: page.hits }),
         Err(error) => lead_list(view, Err(error)),
     }
 }
@@ -110,11 +110,12 @@ fn view_in_source(query: &str, source_id: Option<i64>) -> LeadView {
 #[cfg(feature = "ssr")]
 fn lead_list(view: &LeadView, result: Result<Rows<LeadSummary>, Error>) -> Result<LeadList, ServerFnError> {
     match result {
-        Ok(rows) => Ok(LeadList { rows, filter_error: None, hits: Vec::new() }),
+        Ok(rows) => Ok(LeadList { rows, filter_error: None, retry: false, hits: Vec::new() }),
         // A search index still building is a message for the page too.
-        Err(Error::InvalidInput(message) | Error::Unavailable(message)) => {
+        Err(error @ (Error::InvalidInput(_) | Error::Unavailable(_))) => {
+            let retry = matches!(error, Error::Unavailable(_));
             let rows = Rows { items: Vec::new(), page: view.page.page, size: view.page.size, has_next: false };
-            Ok(LeadList { rows, filter_error: Some(message), hits: Vec::new() })
+            Ok(LeadList { rows, filter_error: Some(error.to_string()), retry, hits: Vec::new() })
         }
         Err(error) => Err(error.into_server_fn_error()),
     }

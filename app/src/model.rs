@@ -402,6 +402,10 @@ pub struct LeadList {
     /// Reason the filter could not run, such as an unknown time zone. `rows`
     /// is then empty.
     pub filter_error: Option<String>,
+    /// Whether the same request may succeed soon, as while the search index
+    /// is being built.
+    #[serde(default)]
+    pub retry: bool,
     /// For an Advanced Search, why each row matched, in row order.
     #[serde(default)]
     pub hits: Vec<SearchHit>,

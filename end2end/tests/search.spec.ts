@@ -41,7 +41,7 @@ test("a status filter narrows the search inside the index and the total follows"
   await expect(rows(page)).toHaveCount(1);
   await expect(firstRow(page)).toContainText("Xavier Sale");
   await expect(firstRow(page).locator("td.matched")).toContainText("utm_campaign: spring-sale-2024");
-  await expect(matchCount(page)).toHaveText("1 matching leads, best matches first");
+  await expect(matchCount(page)).toHaveText("1 matching lead, best matches first");
   await expect(page.locator(".page-summary")).toHaveText("showing 1-1 of 1");
 });
 
@@ -72,6 +72,35 @@ test("a search survives reload, a pasted link and Back", async ({ page, browser 
   await expect(firstRow(page)).toContainText("Chris Park");
   await expect(searchBox(page)).toHaveValue("chri");
   await expect(filters(page).getByLabel("Sold")).not.toBeChecked();
+});
+
+test("a percent sign in the search is taken literally", async ({ page }) => {
+  await openSearch(page);
+  await searchBox(page).fill("summer%20sale");
+  await expect(page).toHaveURL(/q=summer%2520sale/);
+  await page.waitForTimeout(500);
+  await expect(searchBox(page)).toHaveValue("summer%20sale");
+  await page.reload();
+  await expect(searchBox(page)).toHaveValue("summer%20sale");
+});
+
+test("the actions stay visible beside the Matched column", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openSearch(page);
+  await searchBox(page).fill("kim");
+  await expect(rows(page)).toHaveCount(2);
+  const actions = page.getByRole("columnheader", { name: "Actions" });
+  const box = await actions.boundingBox();
+  expect(box?.width ?? 0).toBeGreaterThan(60);
+  await expect(firstRow(page).getByRole("link", { name: "View" })).toBeInViewport();
+});
+
+test("the last digits of a phone number find it", async ({ page }) => {
+  await openSearch(page);
+  await searchBox(page).fill("0003");
+  await expect(rows(page)).toHaveCount(1);
+  await expect(firstRow(page)).toContainText("Mary Major");
+  await expect(firstRow(page).locator("td.matched")).toContainText("Phone:");
 });
 
 test("accents, domains and phone digits in any format all find their lead", async ({ page }) => {

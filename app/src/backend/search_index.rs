@@ -31,6 +31,7 @@ mod tier {
     pub const EXACT: f32 = 10.0;
     pub const PREFIX: f32 = 6.0;
     pub const ONE_TYPO: f32 = 4.0;
+    pub const PREFIX_ONE_TYPO: f32 = 3.0;
     pub const TWO_TYPOS: f32 = 2.0;
 }
 
@@ -340,17 +341,27 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query>
                 ways.push(scored(fuzzy(fields.email, &email.whole, 2), tier::EMAIL_TWO_TYPOS));
             }
             // The same mailbox under another tag: kim+sub@ for kim@.
-            let mailbox = BooleanQuery::new(vec![
-                (Occur::Must, Box::new(exact(fields.email_parts, &email.base)) as Box<dyn Query>),
-                (Occur::Must, Box::new(exact(fields.email_parts, &email.domain))),
-            ]);
-            ways.push(scored(mailbox, tier::EMAIL_SAME_MAILBOX));
+            ways.push(scored(exact(fields.email_parts, &email.mailbox()), tier::EMAIL_SAME_MAILBOX));
             Box::new(DisjunctionMaxQuery::new(ways))
         }
-        QueryPart::Phone { digits } => {
+        QueryPart::Phone { digits, text } => {
             let mut ways: Vec<Box<dyn Query>> = vec![scored(exact(fields.phone, digits), tier::EXACT)];
+            // As typed, the chunk may be a value of its own or the start of an IP.
+            ways.push(scored(exact(fields.text, text), tier::EXACT * TEXT_WEIGHT));
+            if prefix {
+                ways.push(scored(starts_with(fields.text, text), tier::PREFIX * TEXT_WEIGHT));
+            }
             if prefix {
                 ways.push(scored(starts_with(fields.phone, digits), tier::PREFIX));
+            }
+            // A number typed with a country code the stored one lacks:
+            // `+1 555 123 4567` for `(555) 123-4567`. Up to three leading
+            // digits may be dropped, and at least seven stay.
+            let length = digits.len();
+            for drop in 1..=3 {
+                if length >= drop + 7 {
+                    ways.push(scored(exact(fields.phone, &digits[drop..]), tier::EXACT * 0.8));
+                }
             }
             // Digits also appear in custom fields, IPs and the like.
             ways.push(scored(exact(fields.text, digits), tier::EXACT * TEXT_WEIGHT));
@@ -368,11 +379,17 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query>
                 None => by_words,
                 Some(whole) => {
                     let weight = tier::EXACT * words.len() as f32;
-                    let whole_value = DisjunctionMaxQuery::new(vec![
+                    let mut whole_value = vec![
                         scored(exact(fields.text, whole), weight * TEXT_WEIGHT),
                         scored(exact(fields.email_parts, whole), weight),
-                    ]);
-                    Box::new(DisjunctionMaxQuery::new(vec![Box::new(whole_value), by_words]))
+                    ];
+                    if prefix {
+                        // The start of a value typed so far, such as `203.0.113`
+                        // of an IP address.
+                        whole_value.push(scored(starts_with(fields.text, whole), tier::PREFIX * TEXT_WEIGHT));
+                        whole_value.push(scored(starts_with(fields.email_parts, whole), tier::PREFIX));
+                    }
+                    Box::new(DisjunctionMaxQuery::new(vec![Box::new(DisjunctionMaxQuery::new(whole_value)), by_words]))
                 }
             }
         }
@@ -385,10 +402,14 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query>
 const NAME_WEIGHT: f32 = 1.0;
 const TEXT_WEIGHT: f32 = 0.7;
 
-/// One word, looked up in every field that holds words.
+/// One word, looked up in every field that holds words. A number also
+/// matches as a prefix wherever it stands, as in `555 doe` for a phone
+/// number and a name.
 fn word_query(fields: &Fields, word: &str, prefix: bool) -> Box<dyn Query> {
     let chars = word.chars().count();
     let typos = allowed_typos(chars);
+    let number = word.chars().all(|c| c.is_ascii_digit());
+    let prefix = prefix || number;
     let mut ways: Vec<Box<dyn Query>> = Vec::new();
     for (field, weight) in [(fields.name, NAME_WEIGHT), (fields.email_parts, NAME_WEIGHT), (fields.text, TEXT_WEIGHT)] {
         ways.push(scored(exact(field, word), tier::EXACT * weight));
@@ -401,8 +422,13 @@ fn word_query(fields: &Fields, word: &str, prefix: bool) -> Box<dyn Query> {
         if typos >= 2 {
             ways.push(scored(fuzzy(field, word, 2), tier::TWO_TYPOS * weight));
         }
+        if prefix && typos >= 1 && !number {
+            // A word still being typed may hold a typo: `wiliam` for `williams`.
+            let term = Term::from_field_text(field, word);
+            ways.push(scored(FuzzyTermQuery::new_prefix(term, 1, true), tier::PREFIX_ONE_TYPO * weight));
+        }
     }
-    if word.chars().all(|c| c.is_ascii_digit()) {
+    if number {
         ways.push(scored(exact(fields.phone, word), tier::EXACT));
         if prefix && chars >= MIN_PREFIX_CHARS {
             ways.push(scored(starts_with(fields.phone, word), tier::PREFIX));
@@ -567,6 +593,37 @@ mod tests {
         let fixture = index_of(&[windsor, windows_user, acton]);
         assert_eq!(ids(&fixture, "wind", &SearchScope::default()), vec![2, 1]);
         assert_eq!(ids(&fixture, "act", &SearchScope::default()).first(), Some(&3));
+    }
+
+    #[test]
+    fn numbers_match_phones_by_any_part() {
+        let mut john = lead(1, "John", "Doe", "", LeadStatus::Active);
+        john.phone = Some("(555) 123-4567".to_string());
+        let mut other = lead(2, "Mary", "Major", "", LeadStatus::Active);
+        other.phone = Some("(555) 987-6543".to_string());
+        let fixture = index_of(&[john, other]);
+        for query in ["4567", "123-4567", "555 doe", "555 123", "+1 555 123 4567", "15551234567", "doe 555"] {
+            assert_eq!(ids(&fixture, query, &SearchScope::default()), vec![1], "{query}");
+        }
+    }
+
+    #[test]
+    fn partial_ip_and_prefix_typo_match() {
+        let mut with_ip = lead(1, "Wilhelmina", "Williams", "", LeadStatus::Active);
+        with_ip.ip = Some("203.0.113.7".to_string());
+        let fixture = index_of(&[with_ip, lead(2, "Ana", "", "", LeadStatus::Active)]);
+        assert_eq!(ids(&fixture, "203.0.113", &SearchScope::default()), vec![1]);
+        assert_eq!(ids(&fixture, "wiliam", &SearchScope::default()), vec![1]);
+    }
+
+    #[test]
+    fn same_mailbox_needs_the_same_local_part() {
+        let fixture = index_of(&[
+            lead(1, "", "", "john@gmail.com", LeadStatus::Active),
+            lead(2, "", "", "john.smith@gmail.com", LeadStatus::Active),
+            lead(3, "", "", "john+news@gmail.com", LeadStatus::Active),
+        ]);
+        assert_eq!(ids(&fixture, "john@gmail.com ", &SearchScope::default()), vec![1, 3]);
     }
 
     #[test]

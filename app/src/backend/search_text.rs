@@ -12,9 +12,12 @@ use crate::model::MatchedField;
 
 /// Maximum query length, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// Maximum number of words in a query, because each adds a clause that
-/// every lead must satisfy.
-pub const MAX_QUERY_WORDS: usize = 12;
+/// Maximum number of whitespace-separated parts in a query, because each
+/// adds a clause that every lead must satisfy.
+pub const MAX_QUERY_PARTS: usize = 16;
+/// Maximum number of words across all parts: a pasted user agent has about
+/// 25, each looked up exactly, as a prefix and with typos.
+pub const MAX_QUERY_WORDS: usize = 40;
 /// Shortest word matched as a prefix while it is being typed. A single letter
 /// matches a large share of every source and adds nothing to the ranking.
 pub const MIN_PREFIX_CHARS: usize = 2;
@@ -83,26 +86,33 @@ impl EmailParts {
         Some(EmailParts { local: local.to_string(), base: base.to_string(), domain: domain.to_string(), whole: whole.clone() })
     }
 
+    /// The address without its `+tag`: the mailbox that `kim+sub@…` and
+    /// `kim@…` share.
+    pub fn mailbox(&self) -> String {
+        format!("{}@{}", self.base, self.domain)
+    }
+
     /// Terms a lead is found by in the email-parts field: the local part with
-    /// and without its tag, the domain, its labels and the words of the local
-    /// part (`mary.jones` gives `mary` and `jones`).
+    /// and without its tag, the mailbox, the domain, its labels and the words
+    /// of the local part (`mary.jones` gives `mary` and `jones`).
     pub fn terms(&self) -> Vec<String> {
-        let mut terms = vec![self.local.clone(), self.base.clone(), self.domain.clone()];
+        let mut terms = vec![self.local.clone(), self.base.clone(), self.mailbox(), self.domain.clone()];
         terms.extend(self.domain.split('.').filter(|label| !label.is_empty()).map(str::to_string));
         terms.extend(words(&self.local).map(str::to_string));
         dedup(terms)
     }
 }
 
-/// Terms a phone number is found by: its digits, and its endings from seven
-/// digits on, so that a number typed without a country code still matches.
+/// Terms a phone number is found by: its digits, and its endings from four
+/// digits on, so that a number typed without a country code, or only its
+/// last digits, still matches.
 pub fn phone_terms(phone: &str) -> Vec<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() {
         return Vec::new();
     }
     let mut terms = vec![digits.clone()];
-    for length in 7..digits.len() {
+    for length in MIN_PHONE_QUERY_DIGITS..digits.len() {
         terms.push(digits[digits.len() - length..].to_string());
     }
     dedup(terms)
@@ -131,8 +141,10 @@ fn dedup(mut terms: Vec<String>) -> Vec<String> {
 pub enum QueryPart {
     /// Something with an `@` between two non-empty sides.
     Email(EmailParts),
-    /// Only digits and phone punctuation, with at least four digits.
-    Phone { digits: String },
+    /// Only digits and phone punctuation, with at least four digits. `text`
+    /// is the chunk as typed, which may also be the start of an IP address
+    /// or a value such as `2024-06`.
+    Phone { digits: String, text: String },
     /// Anything else: its words, and the whole chunk when it has several
     /// (`acme.io`, `10.0.0.1`).
     Words { whole: Option<String>, words: Vec<String> },
@@ -173,6 +185,12 @@ pub fn parse_query(query: &str) -> Result<ParsedQuery, QueryError> {
         return Err(QueryError(format!(
             "the search {:?} has no letters or digits; type a name, email, phone number or other value",
             query.trim()
+        )));
+    }
+    if parts.len() > MAX_QUERY_PARTS {
+        return Err(QueryError(format!(
+            "the search has {} space-separated parts; use at most {MAX_QUERY_PARTS}",
+            parts.len()
         )));
     }
     let word_count: usize = parts.iter().map(|part| match part { QueryPart::Words { words, .. } => words.len(), _ => 1 }).sum();
@@ -219,7 +237,7 @@ fn parse_chunk(chunk: &str) -> Option<QueryPart> {
     let digits: String = chunk.chars().filter(char::is_ascii_digit).collect();
     let phone_like = chunk.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c)) && !is_dotted_number(chunk);
     if phone_like && digits.len() >= MIN_PHONE_QUERY_DIGITS {
-        return Some(QueryPart::Phone { digits });
+        return Some(QueryPart::Phone { digits, text: fold(chunk) });
     }
     let folded = fold(chunk);
     let chunk_words: Vec<String> = words(&folded).map(str::to_string).collect();
@@ -277,7 +295,23 @@ fn word_matches(query: &str, indexed: &str, prefix: bool) -> bool {
         return true;
     }
     let allowed = usize::from(allowed_typos(chars));
-    allowed > 0 && typo_distance(query, indexed) <= allowed
+    if allowed == 0 {
+        return false;
+    }
+    if typo_distance(query, indexed) <= allowed {
+        return true;
+    }
+    // A word still being typed may hold a typo too: `wiliam` for `williams`.
+    prefix && prefix_typo_distance(query, indexed) <= 1
+}
+
+/// Distance from `query` to the closest beginning of `indexed`.
+fn prefix_typo_distance(query: &str, indexed: &str) -> usize {
+    let length = query.chars().count();
+    (length.saturating_sub(1)..=length + 1)
+        .map(|take| typo_distance(query, &indexed.chars().take(take).collect::<String>()))
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 /// A lead's searchable values, by the label the result page shows.
@@ -310,6 +344,7 @@ pub fn explain_match(query: &ParsedQuery, values: &SearchableValues<'_>) -> Vec<
     let last = query.parts.len().saturating_sub(1);
     for (index, part) in query.parts.iter().enumerate() {
         let prefix = query.last_is_prefix && index == last;
+        let mut explained = false;
         for (position, (label, value)) in labelled.iter().enumerate() {
             if value.is_empty() {
                 continue;
@@ -318,9 +353,18 @@ pub fn explain_match(query: &ParsedQuery, values: &SearchableValues<'_>) -> Vec<
             if ranges.is_empty() {
                 continue;
             }
+            explained = true;
             match found.iter_mut().find(|(seen, _)| *seen == position) {
                 Some((_, existing)) => existing.extend(ranges),
                 None => found.push((position, ranges)),
+            }
+        }
+        if !explained {
+            for (position, ranges) in scattered_ranges(part, prefix, &labelled) {
+                match found.iter_mut().find(|(seen, _)| *seen == position) {
+                    Some((_, existing)) => existing.extend(ranges),
+                    None => found.push((position, ranges)),
+                }
             }
         }
     }
@@ -329,9 +373,36 @@ pub fn explain_match(query: &ParsedQuery, values: &SearchableValues<'_>) -> Vec<
         .into_iter()
         .map(|(position, ranges)| {
             let (field, value) = labelled[position].clone();
-            MatchedField { field, value, highlights: merge_ranges(ranges) }
+            excerpt(MatchedField { field, value, highlights: merge_ranges(ranges) })
         })
         .collect()
+}
+
+/// Longest value an explanation shows whole, in bytes; a longer one is cut
+/// to the stretch around its first match.
+const MAX_EXCERPT_BYTES: usize = 160;
+
+/// Cuts a long matched value to the text around its first highlight, marking
+/// the cuts with `…` and moving the highlights along.
+fn excerpt(matched: MatchedField) -> MatchedField {
+    if matched.value.len() <= MAX_EXCERPT_BYTES {
+        return matched;
+    }
+    let first = matched.highlights.first().map_or(0, |(start, _)| *start);
+    let floor = |at: usize| (0..=at.min(matched.value.len())).rev().find(|at| matched.value.is_char_boundary(*at)).unwrap_or(0);
+    let start = floor(first.saturating_sub(MAX_EXCERPT_BYTES / 4));
+    let end = floor(start + MAX_EXCERPT_BYTES);
+    let lead_in = if start > 0 { "…" } else { "" };
+    let tail = if end < matched.value.len() { "…" } else { "" };
+    let value = format!("{lead_in}{}{tail}", &matched.value[start..end]);
+    let shift = lead_in.len();
+    let highlights = matched
+        .highlights
+        .iter()
+        .filter(|(from, _)| *from >= start && *from < end)
+        .map(|(from, to)| (from - start + shift, (*to).min(end) - start + shift))
+        .collect();
+    MatchedField { field: matched.field, value, highlights }
 }
 
 /// Byte ranges of `value` that a query part matches.
@@ -352,7 +423,11 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
                 Vec::new()
             }
         }
-        QueryPart::Phone { digits } => {
+        QueryPart::Phone { digits, text } => {
+            let folded = fold(value.trim());
+            if folded == *text || (prefix && folded.starts_with(text.as_str())) {
+                return vec![0..value.len()];
+            }
             if label != "Phone" && !value.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
                 return Vec::new();
             }
@@ -366,18 +441,18 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
                     return vec![0..value.len()];
                 }
             }
-            let spans = word_spans(value);
+            if let Some(whole) = whole.as_ref().filter(|_| prefix) {
+                if fold(value.trim()).starts_with(whole.as_str()) {
+                    return vec![0..value.len()];
+                }
+            }
             let mut ranges = Vec::new();
             for (index, query_word) in query_words.iter().enumerate() {
-                let word_prefix = prefix && index + 1 == query_words.len();
-                let matched: Vec<Range<usize>> = spans
-                    .iter()
-                    .filter(|(folded, _)| word_matches(query_word, folded, word_prefix))
-                    .map(|(_, range)| range.clone())
-                    .collect();
+                let word_prefix = (prefix && index + 1 == query_words.len()) || is_number(query_word);
+                let matched = word_ranges(query_word, word_prefix, label, value);
                 if matched.is_empty() {
                     // Every word of a part must match within one value for
-                    // that value to explain the part.
+                    // that value to explain the whole part.
                     return Vec::new();
                 }
                 ranges.extend(matched);
@@ -385,6 +460,51 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
             ranges
         }
     }
+}
+
+fn is_number(word: &str) -> bool {
+    word.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Byte ranges of `value` that one query word matches. Numbers also match a
+/// phone number by its digits, across its punctuation.
+fn word_ranges(query_word: &str, prefix: bool, label: &str, value: &str) -> Vec<Range<usize>> {
+    let matched: Vec<Range<usize>> = word_spans(value)
+        .into_iter()
+        .filter(|(folded, _)| word_matches(query_word, folded, prefix))
+        .map(|(_, range)| range)
+        .collect();
+    if matched.is_empty() && label == "Phone" && is_number(query_word) {
+        let hit = phone_terms(value).iter().any(|term| term == query_word || term.starts_with(query_word));
+        if hit {
+            return vec![0..value.len()];
+        }
+    }
+    matched
+}
+
+/// Byte ranges, across all values, of each word of a part that no single
+/// value explains alone: the index matches a part's words anywhere in a
+/// lead, as in a user agent for one word and an IP for another.
+fn scattered_ranges(part: &QueryPart, prefix: bool, labelled: &[(String, String)]) -> Vec<(usize, Vec<Range<usize>>)> {
+    let QueryPart::Words { words: query_words, .. } = part else { return Vec::new() };
+    let mut found: Vec<(usize, Vec<Range<usize>>)> = Vec::new();
+    for (index, query_word) in query_words.iter().enumerate() {
+        let word_prefix = (prefix && index + 1 == query_words.len()) || is_number(query_word);
+        for (position, (label, value)) in labelled.iter().enumerate() {
+            let ranges = word_ranges(query_word, word_prefix, label, value);
+            if ranges.is_empty() {
+                continue;
+            }
+            match found.iter_mut().find(|(seen, _)| *seen == position) {
+                Some((_, existing)) => existing.extend(ranges),
+                None => found.push((position, ranges)),
+            }
+            // The first value holding the word explains it.
+            break;
+        }
+    }
+    found
 }
 
 /// Words of `value` with their byte ranges in the original text, folded for
@@ -439,7 +559,7 @@ mod tests {
         assert_eq!(email.base, "kim");
         assert_eq!(email.domain, "mail.example.com");
         let terms = email.terms();
-        for expected in ["kim+sub", "kim", "sub", "mail.example.com", "mail", "example", "com"] {
+        for expected in ["kim+sub", "kim", "sub", "kim@mail.example.com", "mail.example.com", "mail", "example", "com"] {
             assert!(terms.contains(&expected.to_string()), "{expected} missing from {terms:?}");
         }
         assert_eq!(EmailParts::parse("@acme.io"), None);
@@ -452,10 +572,11 @@ mod tests {
         assert!(terms.contains(&"15551234567".to_string()));
         assert!(terms.contains(&"5551234567".to_string()));
         assert!(terms.contains(&"1234567".to_string()));
+        assert!(terms.contains(&"4567".to_string()), "the last four digits find the number");
         let query = parse_query("555-123-4567").expect("valid");
-        assert_eq!(query.parts, vec![QueryPart::Phone { digits: "5551234567".to_string() }]);
+        assert_eq!(query.parts, vec![QueryPart::Phone { digits: "5551234567".to_string(), text: "555-123-4567".to_string() }]);
         let spaced = parse_query("+1 (555) 123 4567").expect("valid");
-        assert_eq!(spaced.parts, vec![QueryPart::Phone { digits: "15551234567".to_string() }]);
+        assert!(matches!(&spaced.parts[..], [QueryPart::Phone { digits, .. }] if digits == "15551234567"));
         // Short numbers stay apart: they are more likely years or codes.
         assert_eq!(parse_query("2024 12").expect("valid").parts.len(), 2);
         assert_eq!(phone_terms("n/a"), Vec::<String>::new());
@@ -484,8 +605,12 @@ mod tests {
         assert!(error.contains("200 characters"), "{error}");
         let error = parse_query("a\u{7}b").unwrap_err().to_string();
         assert!(error.contains("U+0007"), "{error}");
-        let error = parse_query(&"w ".repeat(13)).unwrap_err().to_string();
-        assert!(error.contains("at most 12"), "{error}");
+        let error = parse_query(&"w ".repeat(17)).unwrap_err().to_string();
+        assert!(error.contains("at most 16"), "{error}");
+        let error = parse_query(&"a.b.c.d.e ".repeat(9)).unwrap_err().to_string();
+        assert!(error.contains("at most 40"), "{error}");
+        let user_agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+        assert!(parse_query(user_agent).is_ok(), "a pasted user agent is a valid search");
     }
 
     #[test]
@@ -523,6 +648,52 @@ mod tests {
         assert_eq!(fields, ["Source", "utm_campaign"], "{matched:?}");
         assert_eq!(matched[0].highlights, vec![(0, 6)]);
         assert_eq!(matched[1].highlights, vec![(0, 6), (7, 11)]);
+    }
+
+    #[test]
+    fn explanation_covers_words_spread_over_values() {
+        let query = parse_query("firefox/121.0 4567").expect("valid");
+        let values = SearchableValues {
+            name: "Ana Ruiz".to_string(),
+            email: None,
+            phone: Some("(555) 123-4567"),
+            status: "active",
+            source: "Web",
+            ip: Some("10.121.0.3"),
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64; rv:122.0) Gecko/20100101 Firefox/122.0"),
+            fields: vec![],
+        };
+        let matched = explain_match(&query, &values);
+        let fields: Vec<&str> = matched.iter().map(|field| field.field.as_str()).collect();
+        assert_eq!(fields, ["Phone", "IP", "User agent"], "{matched:?}");
+    }
+
+    #[test]
+    fn long_values_are_cut_around_the_match() {
+        let note = format!("{}needle{}", "a ".repeat(200), " b".repeat(200));
+        let query = parse_query("needle").expect("valid");
+        let values = SearchableValues {
+            name: String::new(),
+            email: None,
+            phone: None,
+            status: "active",
+            source: "Web",
+            ip: None,
+            user_agent: None,
+            fields: vec![("notes".to_string(), note)],
+        };
+        let matched = explain_match(&query, &values);
+        assert!(matched[0].value.len() <= MAX_EXCERPT_BYTES + 6, "{}", matched[0].value.len());
+        assert!(matched[0].value.starts_with('…') && matched[0].value.ends_with('…'));
+        let (start, end) = matched[0].highlights[0];
+        assert_eq!(&matched[0].value[start..end], "needle");
+    }
+
+    #[test]
+    fn a_prefix_may_hold_one_typo() {
+        assert!(word_matches("wiliam", "williams", true));
+        assert!(!word_matches("wiliam", "williams", false), "a finished word keeps its typo limit");
+        assert!(!word_matches("zz", "zara", true));
     }
 
     #[test]

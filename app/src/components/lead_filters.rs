@@ -1,7 +1,9 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
+
+use super::{query_value, use_query_pairs};
 use leptos_router::NavigateOptions;
 
 use crate::contact::trim_value;
@@ -77,8 +79,8 @@ pub fn LeadFilters(
             // rejects (such as a phone without digits) stays in the box beside
             // its message. A memo per field leaves text typed here alone when
             // another filter changes.
-            let query = use_query_map();
-            let from_url = Memo::new(move |_| query.read().get(name).map(|value| trim_value(&value).to_string()).unwrap_or_default());
+            let query = use_query_pairs();
+            let from_url = Memo::new(move |_| query.with(|pairs| query_value(pairs, name)).map(|value| trim_value(&value).to_string()).unwrap_or_default());
             let text = RwSignal::new(from_url.get_untracked());
             let initial = text.get_untracked();
             Effect::new(move |_| {

@@ -11,6 +11,22 @@ pub use status_badge::StatusBadge;
 pub use status_dialog::{SeenStatus, StatusControl};
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::format::parse_query_pairs;
+
+/// Returns the current URL's query parameters, in order, decoded once. The
+/// router's own query map decodes each value a second time, which would turn
+/// a searched `%20` into a space.
+pub fn use_query_pairs() -> Memo<Vec<(String, String)>> {
+    let location = use_location();
+    Memo::new(move |_| parse_query_pairs(&location.search.get()))
+}
+
+/// Returns the last value of a query parameter, as a repeated one counts.
+pub fn query_value(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.clone())
+}
 
 /// Renders messages about input that the page ignored or could not use.
 #[component]

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
+use leptos_router::hooks::use_navigate;
+
+use super::use_query_pairs;
 
 use crate::format::{query_string, thousands};
 use crate::model::{last_page, DEFAULT_PAGE_SIZE, PAGE_SIZES};
@@ -12,11 +13,11 @@ pub type CountResource = Resource<Result<Option<u64>, ServerFnError>>;
 /// Builds the query string of the current URL with `page`, `size` and the page
 /// cursor replaced. Other parameters are kept, so paging never drops the rest
 /// of the view.
-fn query_with_paging(query: &ParamsMap, page: u32, size: u32, cursor: Option<(&str, i64)>) -> String {
+fn query_with_paging(query: &[(String, String)], page: u32, size: u32, cursor: Option<(&str, i64)>) -> String {
     let mut pairs: Vec<(String, Option<String>)> = query
-        .into_iter()
-        .filter(|(name, _)| !["page", "size", "after", "before"].contains(&name.as_ref()))
-        .map(|(name, value)| (name.to_string(), Some(value.to_string())))
+        .iter()
+        .filter(|(name, _)| !["page", "size", "after", "before"].contains(&name.as_str()))
+        .map(|(name, value)| (name.clone(), Some(value.clone())))
         .collect();
     // Defaults stay out of the URL, so each view has one address.
     pairs.push(("page".to_string(), (page != 1).then(|| page.to_string())));
@@ -52,7 +53,7 @@ pub struct PageShown {
 pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
     let PageShown { page, size, shown, has_next, first_id, last_id, max_rows } = shown;
     let last_of = move |total: u64| last_page(max_rows.map_or(total, |max| total.min(max)), size);
-    let query = use_query_map();
+    let query = use_query_pairs();
     let href = move |target: u32, cursor: Option<(&str, i64)>| {
         query.with_untracked(|query| query_with_paging(query, target, size, cursor))
     };
@@ -82,11 +83,7 @@ pub fn Pager(shown: PageShown, count: CountResource) -> impl IntoView {
     let total = move || async move { count.await.ok().flatten() };
 
     let kept_params: Vec<(String, String)> = query.with_untracked(|query| {
-        query
-            .into_iter()
-            .filter(|(name, _)| !["page", "size", "after", "before"].contains(&name.as_ref()))
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect()
+        query.iter().filter(|(name, _)| !["page", "size", "after", "before"].contains(&name.as_str())).cloned().collect()
     });
 
     let navigate = use_navigate();

@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
 use super::not_found::{set_response_status, NotFoundMessage};
 use crate::api::{get_lead, get_lead_neighbours};
-use crate::components::{copy_to_clipboard, SeenStatus, StatusBadge, StatusControl};
+use crate::components::{copy_to_clipboard, query_value, use_query_pairs, SeenStatus, StatusBadge, StatusControl};
 use crate::filter::TableLink;
 use crate::format::{encode_query_component, query_string};
 use crate::model::{ActorKind, AttemptOutcome, DistributionAttempt, HistoryEntry, HistoryKind, LeadDetail, Neighbours};
@@ -58,12 +58,12 @@ pub fn detail_href(lead_id: i64, back: Option<&str>) -> String {
 #[component]
 pub fn LeadDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
+    let query = use_query_pairs();
     let lead_id = Memo::new(move |_| params.read().get("id").and_then(|id| id.trim().parse::<i64>().ok()));
-    let tab = Memo::new(move |_| DetailTab::parse(query.read().get("tab").as_deref()));
-    let newest_first = Memo::new(move |_| query.read().get("order").as_deref() == Some("newest"));
+    let tab = Memo::new(move |_| DetailTab::parse(query.with(|pairs| query_value(pairs, "tab")).as_deref()));
+    let newest_first = Memo::new(move |_| query.with(|pairs| query_value(pairs, "order")).as_deref() == Some("newest"));
     // Only table addresses of this app are followed, never another site.
-    let back = Memo::new(move |_| query.read().get("back").filter(|back| TableLink::parse(back).is_some()));
+    let back = Memo::new(move |_| query.with(|pairs| query_value(pairs, "back")).filter(|back| TableLink::parse(back).is_some()));
 
     let detail = Resource::new(move || lead_id.get(), |id| async move {
         match id {
@@ -80,9 +80,8 @@ pub fn LeadDetailPage() -> impl IntoView {
 
     // Address of the same view with some parameters changed.
     let href_with = move |changes: &[(&str, Option<String>)]| {
-        let mut pairs: Vec<(String, Option<String>)> = query.with_untracked(|query| {
-            query.into_iter().map(|(name, value)| (name.to_string(), Some(value.to_string()))).collect()
-        });
+        let mut pairs: Vec<(String, Option<String>)> =
+            query.with_untracked(|query| query.iter().map(|(name, value)| (name.clone(), Some(value.clone()))).collect());
         for (name, value) in changes {
             pairs.retain(|(existing, _)| existing != name);
             pairs.push((name.to_string(), value.clone()));
@@ -92,9 +91,7 @@ pub fn LeadDetailPage() -> impl IntoView {
         if query.is_empty() { format!("/leads/{id}") } else { format!("/leads/{id}?{query}") }
     };
     let neighbour_href = move |id: i64| {
-        let pairs: Vec<(String, String)> = query.with_untracked(|query| {
-            query.into_iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
-        });
+        let pairs: Vec<(String, String)> = query.get_untracked();
         let query = query_string(pairs.iter().map(|(name, value)| (name.as_str(), Some(value.clone()))));
         if query.is_empty() { format!("/leads/{id}") } else { format!("/leads/{id}?{query}") }
     };

@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
 use super::not_found::{set_response_status, NotFoundMessage};
 use crate::api::{count_source_leads, get_source, get_source_leads};
 use super::detail_href;
-use crate::components::{copy_to_clipboard, CountResource, LeadFilters, Notices, PageShown, Pager, SeenStatus, StatusBadge, StatusControl};
+use crate::components::{copy_to_clipboard, use_query_pairs, CountResource, LeadFilters, Notices, PageShown, Pager, SeenStatus, StatusBadge, StatusControl};
 use crate::filter::{LeadFilter, LeadSort, LeadView, ParamError, SortColumn};
 use crate::format::thousands;
 use crate::model::{last_page, LeadList, LeadSummary, MatchedField, PageRequest, SearchHit, MAX_SEARCH_RESULTS};
@@ -78,12 +78,9 @@ pub fn SourceLeadsPage() -> impl IntoView {
 /// Reads the lead view from the URL: the parsed view with the parameters it
 /// could not use, and the view alone.
 pub fn use_lead_view() -> (Memo<(LeadView, Vec<ParamError>)>, Memo<LeadView>) {
-    let query = use_query_map();
+    let query = use_query_pairs();
     let parsed = Memo::new(move |_| {
-        let pairs: Vec<(String, String)> = query.with(|query| {
-            query.into_iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
-        });
-        LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str())))
+        query.with(|pairs| LeadView::from_pairs(pairs.iter().map(|(name, value)| (name.as_str(), value.as_str()))))
     });
     let view = Memo::new(move |_| parsed.get().0);
     (parsed, view)
@@ -134,7 +131,14 @@ pub fn LeadResults(
                 let filtered = !view.get_untracked().filter.is_empty();
                 let searching = view.get_untracked().is_search();
                 let range_error = view.get_untracked().filter.validate().is_err();
-                let body = if let Some(message) = found.filter_error {
+                let body = if let Some(message) = found.filter_error.clone().filter(|_| found.retry) {
+                    view! {
+                        <div class="error" role="alert">
+                            <p>{message}</p>
+                            <button type="button" on:click=move |_| { leads.refetch(); count.refetch(); }>"Try again"</button>
+                        </div>
+                    }.into_any()
+                } else if let Some(message) = found.filter_error {
                     // An inverted date range is already among the notices.
                     (!range_error).then(|| view! { <p class="error" role="alert">{message}</p> }).into_any()
                 } else if rows.items.is_empty() && rows.page == 1 && searching {
@@ -204,8 +208,8 @@ pub fn LeadResults(
                                 <Suspense fallback=|| "Counting matches…">
                                     {move || Suspend::new(async move {
                                         match count.await {
-                                            Ok(Some(total)) if searching => format!("{} matching leads, best matches first", thousands(total)),
-                                            Ok(Some(total)) => format!("{} matching leads", thousands(total)),
+                                            Ok(Some(total)) if searching => format!("{}, best matches first", matching_leads(total)),
+                                            Ok(Some(total)) => matching_leads(total),
                                             Ok(None) => String::new(),
                                             Err(error) => format!("Counting failed: {error}"),
                                         }
@@ -311,7 +315,7 @@ fn LeadTable(leads: Vec<LeadSummary>, hits: Option<Vec<SearchHit>>, view: Memo<L
     }
     let searching = hits.is_some();
     view! {
-        <table class="data-table leads-table">
+        <table class=if searching { "data-table leads-table searching" } else { "data-table leads-table" }>
             <thead>
                 <tr>
                     <SortHeader label="Name" column=SortColumn::Name view/>
@@ -469,6 +473,12 @@ fn MatchedValues(matched: Vec<MatchedField>) -> impl IntoView {
         .collect_view()
 }
 
+/// Names a match count: "1 matching lead", "2 matching leads".
+fn matching_leads(total: u64) -> String {
+    let noun = if total == 1 { "lead" } else { "leads" };
+    format!("{} matching {noun}", thousands(total))
+}
+
 /// Quotes a value for a POSIX shell, so a suggested command is safe to paste
 /// whatever the source name contains.
 fn shell_quote(value: &str) -> String {
@@ -478,6 +488,13 @@ fn shell_quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::shell_quote;
+
+    #[test]
+    fn match_count_agrees_in_number() {
+        assert_eq!(super::matching_leads(1), "1 matching lead");
+        assert_eq!(super::matching_leads(0), "0 matching leads");
+        assert_eq!(super::matching_leads(12_345), "12,345 matching leads");
+    }
 
     #[test]
     fn shell_quote_neutralizes_expansion() {
