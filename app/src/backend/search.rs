@@ -29,6 +29,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// How long the indexer waits after a failure before it tries again.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// Outbox rows applied per commit.
+/// NOTE: rows apply in seq order, so a status change made during a large
+/// import waits until the import's rows ahead of it are indexed (about half a
+/// minute per million leads on 2 cores).
 const BATCH_ROWS: i64 = 5_000;
 /// Most gaps kept; beyond it neighbouring gaps merge into wider ones.
 const MAX_GAPS: usize = 1_000;
@@ -428,6 +431,9 @@ struct OutboxBatch {
     horizon: Option<u64>,
 }
 
+/// Reads the next outbox rows and the rows inside open gaps, in one snapshot.
+/// NOTE: applied rows are never deleted, because every server following the
+/// outbox reads them; the table grows by one row per changed lead.
 async fn read_outbox(pool: &PgPool, state: &SyncState) -> Result<OutboxBatch, Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;

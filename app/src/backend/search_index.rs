@@ -13,12 +13,15 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTe
 use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
-use super::search_text::{allowed_typos, fold, phone_terms, text_terms, EmailParts, ParsedQuery, QueryPart, MIN_PREFIX_CHARS};
+use super::search_text::{
+    allowed_typos, fold, national_numbers, phone_terms, text_terms, EmailParts, ParsedQuery, QueryPart, MIN_NUMBER_PREFIX_DIGITS,
+    MIN_PREFIX_CHARS, MIN_PREFIX_TYPO_CHARS,
+};
 use crate::model::{Lead, LeadStatus};
 
 /// Version of the schema and of the terms a lead is indexed under. An index
 /// written with another version is rebuilt at startup.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Score of each way a query part can match, highest first. A part scores its
 /// best match; a lead's score is the sum over the parts.
@@ -271,9 +274,10 @@ pub fn search(
 pub fn build_query(fields: &Fields, query: &ParsedQuery, scope: &SearchScope) -> BooleanQuery {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let last = query.parts.len().saturating_sub(1);
+    let mut typo_budget = MAX_TYPO_WORDS;
     for (index, part) in query.parts.iter().enumerate() {
         let prefix = query.last_is_prefix && index == last;
-        clauses.push((Occur::Must, part_query(fields, part, prefix)));
+        clauses.push((Occur::Must, part_query(fields, part, prefix, &mut typo_budget)));
     }
     for filter in scope_queries(fields, scope) {
         clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
@@ -326,7 +330,11 @@ fn starts_with(field: Field, term: &str) -> FuzzyTermQuery {
     FuzzyTermQuery::new_prefix(Term::from_field_text(field, term), 0, true)
 }
 
-fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query> {
+/// Most words of a query looked up with typos; later words match exactly or
+/// as prefixes, so that a long pasted text stays fast.
+const MAX_TYPO_WORDS: usize = 12;
+
+fn part_query(fields: &Fields, part: &QueryPart, prefix: bool, typo_budget: &mut usize) -> Box<dyn Query> {
     match part {
         QueryPart::Email(email) => {
             let mut ways: Vec<Box<dyn Query>> = vec![scored(exact(fields.email, &email.whole), tier::EMAIL_EXACT)];
@@ -355,13 +363,9 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query>
                 ways.push(scored(starts_with(fields.phone, digits), tier::PREFIX));
             }
             // A number typed with a country code the stored one lacks:
-            // `+1 555 123 4567` for `(555) 123-4567`. Up to three leading
-            // digits may be dropped, and at least seven stay.
-            let length = digits.len();
-            for drop in 1..=3 {
-                if length >= drop + 7 {
-                    ways.push(scored(exact(fields.phone, &digits[drop..]), tier::EXACT * 0.8));
-                }
+            // `+1 555 123 4567` for `(555) 123-4567`.
+            for national in national_numbers(digits) {
+                ways.push(scored(exact(fields.phone, national), tier::EXACT * 0.8));
             }
             // Digits also appear in custom fields, IPs and the like.
             ways.push(scored(exact(fields.text, digits), tier::EXACT * TEXT_WEIGHT));
@@ -372,7 +376,7 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query>
             let each_word: Vec<(Occur, Box<dyn Query>)> = words
                 .iter()
                 .enumerate()
-                .map(|(index, word)| (Occur::Must, word_query(fields, word, prefix && index == last)))
+                .map(|(index, word)| (Occur::Must, word_query(fields, word, prefix && index == last, typo_budget)))
                 .collect();
             let by_words: Box<dyn Query> = Box::new(BooleanQuery::new(each_word));
             match whole {
@@ -402,14 +406,20 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool) -> Box<dyn Query>
 const NAME_WEIGHT: f32 = 1.0;
 const TEXT_WEIGHT: f32 = 0.7;
 
-/// One word, looked up in every field that holds words. A number also
-/// matches as a prefix wherever it stands, as in `555 doe` for a phone
-/// number and a name.
-fn word_query(fields: &Fields, word: &str, prefix: bool) -> Box<dyn Query> {
+/// One word, looked up in every field that holds words. A number of three
+/// or more digits also matches the start of a phone number wherever it
+/// stands, as in `555 doe`. Numbers are never matched with typos.
+fn word_query(fields: &Fields, word: &str, prefix: bool, typo_budget: &mut usize) -> Box<dyn Query> {
     let chars = word.chars().count();
-    let typos = allowed_typos(chars);
     let number = word.chars().all(|c| c.is_ascii_digit());
-    let prefix = prefix || number;
+    let mut typos = if number { 0 } else { allowed_typos(chars) };
+    if typos > 0 {
+        if *typo_budget == 0 {
+            typos = 0;
+        } else {
+            *typo_budget -= 1;
+        }
+    }
     let mut ways: Vec<Box<dyn Query>> = Vec::new();
     for (field, weight) in [(fields.name, NAME_WEIGHT), (fields.email_parts, NAME_WEIGHT), (fields.text, TEXT_WEIGHT)] {
         ways.push(scored(exact(field, word), tier::EXACT * weight));
@@ -422,7 +432,7 @@ fn word_query(fields: &Fields, word: &str, prefix: bool) -> Box<dyn Query> {
         if typos >= 2 {
             ways.push(scored(fuzzy(field, word, 2), tier::TWO_TYPOS * weight));
         }
-        if prefix && typos >= 1 && !number {
+        if prefix && typos >= 1 && chars >= MIN_PREFIX_TYPO_CHARS {
             // A word still being typed may hold a typo: `wiliam` for `williams`.
             let term = Term::from_field_text(field, word);
             ways.push(scored(FuzzyTermQuery::new_prefix(term, 1, true), tier::PREFIX_ONE_TYPO * weight));
@@ -430,7 +440,7 @@ fn word_query(fields: &Fields, word: &str, prefix: bool) -> Box<dyn Query> {
     }
     if number {
         ways.push(scored(exact(fields.phone, word), tier::EXACT));
-        if prefix && chars >= MIN_PREFIX_CHARS {
+        if (prefix && chars >= MIN_PREFIX_CHARS) || chars >= MIN_NUMBER_PREFIX_DIGITS {
             ways.push(scored(starts_with(fields.phone, word), tier::PREFIX));
         }
     }
@@ -614,6 +624,29 @@ mod tests {
         let fixture = index_of(&[with_ip, lead(2, "Ana", "", "", LeadStatus::Active)]);
         assert_eq!(ids(&fixture, "203.0.113", &SearchScope::default()), vec![1]);
         assert_eq!(ids(&fixture, "wiliam", &SearchScope::default()), vec![1]);
+    }
+
+    #[test]
+    fn typo_prefixes_and_numbers_stay_precise() {
+        let mut chrome = lead(1, "John", "", "", LeadStatus::Active);
+        chrome.user_agent = Some("Mozilla/5.0 Chrome/120.0.0.0".to_string());
+        let mut phone = lead(2, "John", "", "", LeadStatus::Active);
+        phone.phone = Some("(212) 551-2345".to_string());
+        let fixture = index_of(&[
+            chrome,
+            phone,
+            lead(3, "", "", "a@acme.io", LeadStatus::Active),
+            lead(4, "", "", "c@amex.com", LeadStatus::Active),
+        ]);
+        // A four-letter word being typed gets no typo: `acme` is not `amex`.
+        assert_eq!(ids(&fixture, "acme", &SearchScope::default()), vec![3]);
+        // Two finished digits are no prefix of a version or phone number.
+        assert!(ids(&fixture, "john 12 ", &SearchScope::default()).is_empty());
+        // A partly typed number does not match another by dropping digits.
+        let mut typed = lead(5, "Ana", "", "", LeadStatus::Active);
+        typed.phone = Some("(555) 123-4567".to_string());
+        let fixture = index_of(&[typed, lead(6, "", "", "", LeadStatus::Active)]);
+        assert_eq!(ids(&fixture, "555-123-45", &SearchScope::default()), vec![5]);
     }
 
     #[test]

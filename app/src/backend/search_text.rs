@@ -21,6 +21,15 @@ pub const MAX_QUERY_WORDS: usize = 40;
 /// Shortest word matched as a prefix while it is being typed. A single letter
 /// matches a large share of every source and adds nothing to the ranking.
 pub const MIN_PREFIX_CHARS: usize = 2;
+/// Shortest word still being typed that may hold a typo; shorter ones would
+/// match far too much (`acme` within one typo of `ame…`, `ace…`, `cme…`).
+pub const MIN_PREFIX_TYPO_CHARS: usize = 6;
+/// Shortest number that matches the start of a phone number wherever it
+/// stands in a query, as an area code does.
+pub const MIN_NUMBER_PREFIX_DIGITS: usize = 3;
+/// Fewest digits left after dropping a country code from a searched number.
+const MIN_NATIONAL_DIGITS: usize = 10;
+
 /// Shortest run of digits searched as a phone number.
 pub const MIN_PHONE_QUERY_DIGITS: usize = 4;
 
@@ -116,6 +125,12 @@ pub fn phone_terms(phone: &str) -> Vec<String> {
         terms.push(digits[digits.len() - length..].to_string());
     }
     dedup(terms)
+}
+
+/// The searched number without a leading country code of one to three
+/// digits, keeping at least ten: `15551234567` gives `5551234567`.
+pub fn national_numbers(digits: &str) -> Vec<&str> {
+    (1..=3).filter(|drop| digits.len() >= drop + MIN_NATIONAL_DIGITS).map(|drop| &digits[drop..]).collect()
 }
 
 /// Terms of free text, such as a custom field value or a user agent: its words,
@@ -294,7 +309,7 @@ fn word_matches(query: &str, indexed: &str, prefix: bool) -> bool {
     if prefix && chars >= MIN_PREFIX_CHARS && indexed.starts_with(query) {
         return true;
     }
-    let allowed = usize::from(allowed_typos(chars));
+    let allowed = if is_number(query) { 0 } else { usize::from(allowed_typos(chars)) };
     if allowed == 0 {
         return false;
     }
@@ -302,7 +317,7 @@ fn word_matches(query: &str, indexed: &str, prefix: bool) -> bool {
         return true;
     }
     // A word still being typed may hold a typo too: `wiliam` for `williams`.
-    prefix && prefix_typo_distance(query, indexed) <= 1
+    prefix && chars >= MIN_PREFIX_TYPO_CHARS && prefix_typo_distance(query, indexed) <= 1
 }
 
 /// Distance from `query` to the closest beginning of `indexed`.
@@ -424,16 +439,23 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
             }
         }
         QueryPart::Phone { digits, text } => {
+            if label == "Phone" {
+                let terms = phone_terms(value);
+                let national = national_numbers(digits);
+                let hit = terms.iter().any(|term| {
+                    term == digits || (prefix && term.starts_with(digits.as_str())) || national.contains(&term.as_str())
+                });
+                return if hit { vec![0..value.len()] } else { Vec::new() };
+            }
+            // Elsewhere the chunk matches as typed: a value starting with it,
+            // such as an IP address, or a word equal to its digits.
             let folded = fold(value.trim());
             if folded == *text || (prefix && folded.starts_with(text.as_str())) {
-                return vec![0..value.len()];
+                let leading = value.len() - value.trim_start().len();
+                let end = value[leading..].char_indices().nth(text.chars().count()).map_or(value.len(), |(at, _)| leading + at);
+                return vec![leading..end];
             }
-            if label != "Phone" && !value.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
-                return Vec::new();
-            }
-            let terms = phone_terms(value);
-            let hit = terms.iter().any(|term| term == digits || (prefix && term.starts_with(digits.as_str())));
-            if hit { vec![0..value.len()] } else { Vec::new() }
+            word_spans(value).into_iter().filter(|(folded, _)| folded == digits).map(|(_, range)| range).collect()
         }
         QueryPart::Words { whole, words: query_words } => {
             if let Some(whole) = whole {
@@ -448,7 +470,7 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
             }
             let mut ranges = Vec::new();
             for (index, query_word) in query_words.iter().enumerate() {
-                let word_prefix = (prefix && index + 1 == query_words.len()) || is_number(query_word);
+                let word_prefix = prefix && index + 1 == query_words.len();
                 let matched = word_ranges(query_word, word_prefix, label, value);
                 if matched.is_empty() {
                     // Every word of a part must match within one value for
@@ -474,8 +496,10 @@ fn word_ranges(query_word: &str, prefix: bool, label: &str, value: &str) -> Vec<
         .filter(|(folded, _)| word_matches(query_word, folded, prefix))
         .map(|(_, range)| range)
         .collect();
+    let digits = query_word.len();
     if matched.is_empty() && label == "Phone" && is_number(query_word) {
-        let hit = phone_terms(value).iter().any(|term| term == query_word || term.starts_with(query_word));
+        let starts = (prefix && digits >= MIN_PREFIX_CHARS) || digits >= MIN_NUMBER_PREFIX_DIGITS;
+        let hit = phone_terms(value).iter().any(|term| term == query_word || (starts && term.starts_with(query_word)));
         if hit {
             return vec![0..value.len()];
         }
@@ -490,7 +514,7 @@ fn scattered_ranges(part: &QueryPart, prefix: bool, labelled: &[(String, String)
     let QueryPart::Words { words: query_words, .. } = part else { return Vec::new() };
     let mut found: Vec<(usize, Vec<Range<usize>>)> = Vec::new();
     for (index, query_word) in query_words.iter().enumerate() {
-        let word_prefix = (prefix && index + 1 == query_words.len()) || is_number(query_word);
+        let word_prefix = prefix && index + 1 == query_words.len();
         for (position, (label, value)) in labelled.iter().enumerate() {
             let ranges = word_ranges(query_word, word_prefix, label, value);
             if ranges.is_empty() {
@@ -669,6 +693,28 @@ mod tests {
     }
 
     #[test]
+    fn phone_like_text_marks_only_what_matched() {
+        let values = SearchableValues {
+            name: String::new(),
+            email: None,
+            phone: Some("(555) 123-4567"),
+            status: "active",
+            source: "Web",
+            ip: None,
+            user_agent: None,
+            fields: vec![("notes".to_string(), "2024-06-01 follow-up call".to_string())],
+        };
+        let by_country_code = explain_match(&parse_query("+1 555 123 4567").expect("valid"), &values);
+        assert_eq!(by_country_code[0].field, "Phone", "the number found without its country code");
+        let by_year = explain_match(&parse_query("2024").expect("valid"), &values);
+        assert_eq!(by_year.len(), 1, "{by_year:?}");
+        assert_eq!(by_year[0].field, "notes");
+        assert_eq!(by_year[0].highlights, vec![(0, 4)]);
+        assert_eq!(national_numbers("15551234567"), vec!["5551234567"]);
+        assert!(national_numbers("5551234").is_empty());
+    }
+
+    #[test]
     fn long_values_are_cut_around_the_match() {
         let note = format!("{}needle{}", "a ".repeat(200), " b".repeat(200));
         let query = parse_query("needle").expect("valid");
@@ -692,6 +738,8 @@ mod tests {
     #[test]
     fn a_prefix_may_hold_one_typo() {
         assert!(word_matches("wiliam", "williams", true));
+        assert!(!word_matches("acme", "amex", true), "four letters being typed get no typo");
+        assert!(!word_matches("2024", "2025", false), "numbers get no typo");
         assert!(!word_matches("wiliam", "williams", false), "a finished word keeps its typo limit");
         assert!(!word_matches("zz", "zara", true));
     }
