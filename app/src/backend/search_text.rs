@@ -491,10 +491,19 @@ fn is_number(word: &str) -> bool {
 /// Byte ranges of `value` that one query word matches. Numbers also match a
 /// phone number by its digits, across its punctuation.
 fn word_ranges(query_word: &str, prefix: bool, label: &str, value: &str) -> Vec<Range<usize>> {
+    let query_chars = query_word.chars().count();
     let matched: Vec<Range<usize>> = word_spans(value)
         .into_iter()
         .filter(|(folded, _)| word_matches(query_word, folded, prefix))
-        .map(|(_, range)| range)
+        .map(|(folded, range)| {
+            // A prefix match marks only the letters typed so far.
+            if folded != query_word && folded.starts_with(query_word) {
+                let end = value[range.clone()].char_indices().nth(query_chars).map_or(range.end, |(at, _)| range.start + at);
+                range.start..end
+            } else {
+                range
+            }
+        })
         .collect();
     let digits = query_word.len();
     if matched.is_empty() && label == "Phone" && is_number(query_word) {
@@ -712,6 +721,23 @@ mod tests {
         assert_eq!(by_year[0].highlights, vec![(0, 4)]);
         assert_eq!(national_numbers("15551234567"), vec!["5551234567"]);
         assert!(national_numbers("5551234").is_empty());
+    }
+
+    #[test]
+    fn prefix_matches_mark_the_typed_letters() {
+        let query = parse_query("zoe").expect("valid");
+        let values = SearchableValues {
+            name: "Zoëhoffmann Lee".to_string(),
+            email: None,
+            phone: None,
+            status: "active",
+            source: "Web",
+            ip: None,
+            user_agent: None,
+            fields: vec![],
+        };
+        let matched = explain_match(&query, &values);
+        assert_eq!(matched[0].highlights, vec![(0, 4)], "Zoë is four bytes: {matched:?}");
     }
 
     #[test]
