@@ -100,7 +100,15 @@ test("the last digits of a phone number find it", async ({ page }) => {
   await searchBox(page).fill("0003");
   await expect(rows(page)).toHaveCount(1);
   await expect(firstRow(page)).toContainText("Mary Major");
-  await expect(firstRow(page).locator("td.matched")).toContainText("Phone:");
+  await expect(firstRow(page).locator("td.matched")).toContainText("Phone: (555) 020-0003");
+  await expect(firstRow(page).locator("td.matched mark")).toHaveText("0003");
+});
+
+test("on a phone the reason for a match stays on screen", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openSearch(page);
+  await searchBox(page).fill("kim@example.com");
+  await expect(firstRow(page).locator("td.matched")).toBeInViewport();
 });
 
 test("accents, domains and phone digits in any format all find their lead", async ({ page }) => {
@@ -165,8 +173,9 @@ test("all leads search across sources and narrow by source", async ({ page }) =>
   await searchBox(page).fill("spring sale");
   // Demo leads share these words or come within a typo; the two leads with
   // both words exactly, one of them in the name, rank first.
-  await expect(rows(page).nth(0).locator("td").nth(4)).toHaveText("Search Cases");
-  await expect(rows(page).nth(1).locator("td").nth(4)).toHaveText("Search Cases");
+  // Matched sits beside Name while searching, so Source is the sixth cell.
+  await expect(rows(page).nth(0).locator("td").nth(5)).toHaveText("Search Cases");
+  await expect(rows(page).nth(1).locator("td").nth(5)).toHaveText("Search Cases");
 
   await filters(page).getByLabel("Source").selectOption({ label: "Search Cases" });
   await expect(page).toHaveURL(/source=\d+/);

@@ -24,10 +24,10 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 /// Shortest word still being typed that may hold a typo; shorter ones would
 /// match far too much (`acme` within one typo of `ame…`, `ace…`, `cme…`).
 pub const MIN_PREFIX_TYPO_CHARS: usize = 6;
-/// Shortest number that matches the start of a phone number wherever it
-/// stands in a query, as an area code does.
+/// Minimum digits for a number to match the start of a phone number at any
+/// position in a query, as an area code does.
 pub const MIN_NUMBER_PREFIX_DIGITS: usize = 3;
-/// Fewest digits left after dropping a country code from a searched number.
+/// Minimum digits left after dropping a country code from a searched number.
 const MIN_NATIONAL_DIGITS: usize = 10;
 
 /// Shortest run of digits searched as a phone number.
@@ -95,8 +95,8 @@ impl EmailParts {
         Some(EmailParts { local: local.to_string(), base: base.to_string(), domain: domain.to_string(), whole: whole.clone() })
     }
 
-    /// The address without its `+tag`: the mailbox that `kim+sub@…` and
-    /// `kim@…` share.
+    /// Returns the address without its `+tag`: the mailbox that `kim+sub@…`
+    /// and `kim@…` share.
     pub fn mailbox(&self) -> String {
         format!("{}@{}", self.base, self.domain)
     }
@@ -127,8 +127,8 @@ pub fn phone_terms(phone: &str) -> Vec<String> {
     dedup(terms)
 }
 
-/// The searched number without a leading country code of one to three
-/// digits, keeping at least ten: `15551234567` gives `5551234567`.
+/// Returns the searched number without a leading country code of one to
+/// three digits, keeping at least ten: `15551234567` gives `5551234567`.
 pub fn national_numbers(digits: &str) -> Vec<&str> {
     (1..=3).filter(|drop| digits.len() >= drop + MIN_NATIONAL_DIGITS).map(|drop| &digits[drop..]).collect()
 }
@@ -190,11 +190,19 @@ pub fn parse_query(query: &str) -> Result<ParsedQuery, QueryError> {
             u32::from(control)
         )));
     }
+
     let mut parts = Vec::new();
     for chunk in join_phone_chunks(query) {
         if let Some(part) = parse_chunk(&chunk) {
             parts.push(part);
         }
+    }
+    let meaningful = query.chars().filter(|c| c.is_alphanumeric()).count();
+    if meaningful == 1 {
+        return Err(QueryError(format!(
+            "the search {:?} has a single letter or digit, which nearly every lead contains; type at least two",
+            query.trim()
+        )));
     }
     if parts.is_empty() {
         return Err(QueryError(format!(
@@ -393,8 +401,8 @@ pub fn explain_match(query: &ParsedQuery, values: &SearchableValues<'_>) -> Vec<
         .collect()
 }
 
-/// Longest value an explanation shows whole, in bytes; a longer one is cut
-/// to the stretch around its first match.
+/// Maximum length, in bytes, of a value an explanation shows whole. A longer
+/// one is cut to the stretch around its first match.
 const MAX_EXCERPT_BYTES: usize = 160;
 
 /// Cuts a long matched value to the text around its first highlight, marking
@@ -442,10 +450,10 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
             if label == "Phone" {
                 let terms = phone_terms(value);
                 let national = national_numbers(digits);
-                let hit = terms.iter().any(|term| {
-                    term == digits || (prefix && term.starts_with(digits.as_str())) || national.contains(&term.as_str())
+                let hit = terms.iter().find(|term| {
+                    *term == digits || (prefix && term.starts_with(digits.as_str())) || national.contains(&term.as_str())
                 });
-                return if hit { vec![0..value.len()] } else { Vec::new() };
+                return hit.map(|term| phone_digit_range(value, term, digits)).into_iter().collect();
             }
             // Elsewhere the chunk matches as typed: a value starting with it,
             // such as an IP address, or a word equal to its digits.
@@ -484,6 +492,19 @@ fn match_ranges(part: &QueryPart, prefix: bool, label: &str, value: &str) -> Vec
     }
 }
 
+/// Byte range of `value` holding the digits that matched: the phone term
+/// `term` is the number's end, and the search matched all of it or its start.
+fn phone_digit_range(value: &str, term: &str, searched: &str) -> Range<usize> {
+    let positions: Vec<(usize, usize)> =
+        value.char_indices().filter(|(_, c)| c.is_ascii_digit()).map(|(at, c)| (at, at + c.len_utf8())).collect();
+    let first = positions.len().saturating_sub(term.len());
+    let matched = if term.starts_with(searched) { searched.len().min(term.len()) } else { term.len() };
+    match (positions.get(first), positions.get(first + matched.saturating_sub(1))) {
+        (Some((start, _)), Some((_, end))) => *start..*end,
+        _ => 0..value.len(),
+    }
+}
+
 fn is_number(word: &str) -> bool {
     word.chars().all(|c| c.is_ascii_digit())
 }
@@ -508,9 +529,9 @@ fn word_ranges(query_word: &str, prefix: bool, label: &str, value: &str) -> Vec<
     let digits = query_word.len();
     if matched.is_empty() && label == "Phone" && is_number(query_word) {
         let starts = (prefix && digits >= MIN_PREFIX_CHARS) || digits >= MIN_NUMBER_PREFIX_DIGITS;
-        let hit = phone_terms(value).iter().any(|term| term == query_word || (starts && term.starts_with(query_word)));
-        if hit {
-            return vec![0..value.len()];
+        let hit = phone_terms(value).into_iter().find(|term| term == query_word || (starts && term.starts_with(query_word)));
+        if let Some(term) = hit {
+            return vec![phone_digit_range(value, &term, query_word)];
         }
     }
     matched
@@ -721,6 +742,28 @@ mod tests {
         assert_eq!(by_year[0].highlights, vec![(0, 4)]);
         assert_eq!(national_numbers("15551234567"), vec!["5551234567"]);
         assert!(national_numbers("5551234").is_empty());
+    }
+
+    #[test]
+    fn phone_matches_mark_the_matching_digits() {
+        let values = |phone: &'static str| SearchableValues {
+            name: String::new(),
+            email: None,
+            phone: Some(phone),
+            status: "active",
+            source: "Web",
+            ip: None,
+            user_agent: None,
+            fields: vec![],
+        };
+        let last_four = explain_match(&parse_query("0001").expect("valid"), &values("(555) 020-0001"));
+        assert_eq!(last_four[0].highlights, vec![(10, 14)]);
+        let area = explain_match(&parse_query("555 020").expect("valid"), &values("(555) 020-0001"));
+        assert_eq!(area[0].highlights, vec![(1, 4), (6, 9)]);
+        let whole = explain_match(&parse_query("+1 555 020 0001").expect("valid"), &values("(555) 020-0001"));
+        assert_eq!(whole[0].highlights, vec![(1, 14)]);
+        let error = parse_query("5").unwrap_err().to_string();
+        assert!(error.contains("\"5\"") && error.contains("at least two"), "{error}");
     }
 
     #[test]

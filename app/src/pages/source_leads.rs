@@ -319,12 +319,13 @@ fn LeadTable(leads: Vec<LeadSummary>, hits: Option<Vec<SearchHit>>, view: Memo<L
             <thead>
                 <tr>
                     <SortHeader label="Name" column=SortColumn::Name view/>
+                    // Beside the name, so it stays on screen on a phone.
+                    {searching.then(|| view! { <th scope="col">"Matched"</th> })}
                     <SortHeader label="Email" column=SortColumn::Email view/>
                     <SortHeader label="Phone" column=SortColumn::Phone view/>
                     <SortHeader label="Status" column=SortColumn::Status view/>
                     <SortHeader label="Source" column=SortColumn::Source view/>
                     <SortHeader label="Created At" column=SortColumn::CreatedAt view/>
-                    {searching.then(|| view! { <th scope="col">"Matched"</th> })}
                     <th scope="col">"Actions"</th>
                 </tr>
             </thead>
@@ -431,12 +432,12 @@ fn LeadRow(lead: LeadSummary, matched: Option<Vec<MatchedField>>, back: String) 
     view! {
         <tr data-lead-id=lead.id class="clickable" on:click=open>
             <td>{name}</td>
+            {matched.map(|matched| view! { <td class="matched"><MatchedValues matched/></td> })}
             <td class="email">{email.clone()}</td>
             <td class="phone">{lead.phone.clone().unwrap_or_default()}</td>
             <td>{move || view! { <StatusBadge status=seen.get().status/> }}</td>
             <td>{lead.source_name.clone()}</td>
             <td class="timestamp">{move || format_in_zone(created_at, &zone.get())}</td>
-            {matched.map(|matched| view! { <td class="matched"><MatchedValues matched/></td> })}
             <td class="actions">
                 <a href=href.clone() on:click=on_view>"View"</a>
                 <StatusControl lead_id=lead.id lead_name=dialog_name seen compact=true/>
