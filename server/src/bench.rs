@@ -365,7 +365,7 @@ struct SearchCase {
     query: String,
     /// The text searched, for the PostgreSQL comparison.
     text: String,
-    /// What the query is meant to find.
+    /// Result the query is meant to find.
     expected: Expected,
 }
 

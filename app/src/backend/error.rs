@@ -24,8 +24,8 @@ pub enum Error {
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 
-    /// A part of Leadbase is not ready, such as a search index being built;
-    /// the message says what and when to retry.
+    /// A part of Leadbase is not ready, such as a search index being built.
+    /// The message names the part and when to retry.
     #[error("{0}")]
     Unavailable(String),
 

@@ -836,8 +836,8 @@ pub async fn neighbours(pool: &PgPool, id: i64, view: &LeadView) -> Result<Neigh
     Ok(Neighbours { previous, next })
 }
 
-/// Reads leads as the search index stores them; ids that no longer exist are
-/// left out, which tells the indexer to delete them.
+/// Reads leads as the search index stores them. Ids that no longer exist are
+/// left out, so the indexer deletes their documents.
 pub async fn for_index(pool: &PgPool, ids: &[i64]) -> Result<Vec<Lead>, Error> {
     let sql = format!("select {LEAD_COLUMNS} from leads l join sources s on s.id = l.source_id where l.id = any($1)");
     Ok(sqlx::query_as::<_, Lead>(&sql).bind(ids).fetch_all(pool).await?)

@@ -3,7 +3,7 @@
 //! index, swapping in a rebuilt index, and running searches off the async
 //! runtime.
 //!
-//! The index directory holds generations (`gen-…`) and a `CURRENT` file
+//! The index directory contains generations (`gen-…`) and a `CURRENT` file
 //! naming the one in use. A rebuild writes a new generation beside the old
 //! one and then replaces `CURRENT`, so searches never stop.
 
@@ -211,7 +211,7 @@ impl SearchService {
         Ok(follower)
     }
 
-    /// Why an opened index cannot follow this database, if it cannot.
+    /// Returns why an opened index cannot follow this database, or `None` when it can.
     async fn mismatch(&self, follower: &Follower) -> Result<Option<String>, Error> {
         let mut conn = self.inner.pool.acquire().await?;
         let database = database_identity(&mut conn).await?;
@@ -324,8 +324,8 @@ impl SearchService {
     }
 }
 
-/// The message users see when the index cannot be opened or built; the log
-/// has the cause, which may name paths or database details.
+/// Builds the message users see when the index cannot be opened or built.
+/// The log has the cause, which may name paths or database details.
 fn public_failure(error: &Error) -> String {
     match error {
         Error::Unavailable(message) => format!("Advanced Search is unavailable: {message}"),
@@ -386,12 +386,14 @@ impl Follower {
     async fn sync_once(&mut self, pool: &PgPool) -> Result<usize, Error> {
         let mut state = self.state.clone();
         let mut seen = self.seen_in_gaps.clone();
+
         let batch = read_outbox(pool, &state).await?;
         let read = batch.after.len();
         let changed = apply_to_state(&mut state, &mut seen, &batch);
         if changed.is_empty() && state == self.state {
             return Ok(read);
         }
+
         let ids: Vec<i64> = changed.into_iter().collect();
         let found = leads::for_index(pool, &ids).await?;
         let writer = self.writer.clone();
@@ -468,8 +470,8 @@ async fn read_outbox(pool: &PgPool, state: &SyncState) -> Result<OutboxBatch, Er
     Ok(OutboxBatch { after, in_gaps, xmin, horizon })
 }
 
-/// The oldest transaction still running at the snapshot: every transaction
-/// with a lower id has ended.
+/// Returns the oldest transaction still running at the snapshot. Every
+/// transaction with a lower id has ended.
 async fn snapshot_xmin(conn: &mut PgConnection) -> Result<u64, Error> {
     let xmin: String = sqlx::query_scalar("select pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(conn).await?;
     parse_xid(&xmin)
@@ -491,9 +493,9 @@ fn parse_xid(value: &str) -> Result<u64, Error> {
 }
 
 /// Advances the sync state over a batch and returns the leads to re-read.
-/// A seq skipped over becomes a gap: its transaction may still commit. A gap
-/// is read on every pass until every transaction that was running when it was
-/// found has ended; then nothing more can appear in it.
+/// A seq skipped over becomes a gap, because its transaction may still commit.
+/// A gap is read on every pass until every transaction that was running when
+/// it was found has ended. After that, nothing more can appear in it.
 fn apply_to_state(state: &mut SyncState, seen_in_gaps: &mut BTreeSet<i64>, batch: &OutboxBatch) -> BTreeSet<i64> {
     let mut changed = BTreeSet::new();
     for (seq, lead_id) in &batch.in_gaps {
@@ -665,7 +667,7 @@ async fn build_into(pool: &PgPool, dir: &Path, progress: impl Fn(u64, u64) + Sen
     Ok(indexed)
 }
 
-/// The outbox position a snapshot reflects: its highest seq, and every seq
+/// Computes the outbox position a snapshot reflects: its highest seq, and every seq
 /// below it that the snapshot cannot see, as gaps that wait for the
 /// transactions running at the time.
 async fn outbox_position(conn: &mut PgConnection, horizon: u64, database: String) -> Result<SyncState, Error> {
@@ -689,7 +691,7 @@ async fn outbox_position(conn: &mut PgConnection, horizon: u64, database: String
     Ok(SyncState { applied_seq: last, gaps, database })
 }
 
-/// The identity of the database an index follows.
+/// Reads the identity of the database an index follows.
 async fn database_identity(conn: &mut PgConnection) -> Result<String, Error> {
     Ok(sqlx::query_scalar("select id::text from leadbase_database").fetch_one(conn).await?)
 }
@@ -705,7 +707,7 @@ pub struct SearchPage {
 }
 
 impl SearchPage {
-    /// The page as table rows.
+    /// Returns the page as table rows.
     pub fn rows(&self) -> Rows<LeadSummary> {
         Rows { items: self.leads.iter().map(LeadSummary::from).collect(), page: self.page, size: self.size, has_next: self.has_next }
     }
@@ -839,7 +841,7 @@ mod tests {
     }
 
     #[test]
-    fn a_rolled_back_seq_is_forgotten_once_its_time_has_passed() {
+    fn rolled_back_seq_gap_closes() {
         let mut state = SyncState::default();
         let mut seen = BTreeSet::new();
         apply_to_state(&mut state, &mut seen, &batch(&[1, 4], &[], 200, 201));

@@ -400,15 +400,15 @@ fn part_query(fields: &Fields, part: &QueryPart, prefix: bool, typo_budget: &mut
     }
 }
 
-/// How much a match in each field counts. Names and email addresses are
-/// what operators search by; status, source, user agent and custom field
-/// words count less, so `wind` puts Windsor above every Windows user agent.
+/// How much a match in each field counts. Operators search by names and
+/// email addresses, so status, source, user agent and custom field words
+/// count less: `wind` puts Windsor above every Windows user agent.
 const NAME_WEIGHT: f32 = 1.0;
 const TEXT_WEIGHT: f32 = 0.7;
 
-/// One word, looked up in every field that holds words. A number of three
-/// or more digits also matches the start of a phone number wherever it
-/// stands, as in `555 doe`. Numbers are never matched with typos.
+/// Builds the lookup of one word in every field that contains words. A
+/// number of three or more digits also matches the start of a phone number
+/// at any position in the query, as in `555 doe`. Numbers are never matched with typos.
 fn word_query(fields: &Fields, word: &str, prefix: bool, typo_budget: &mut usize) -> Box<dyn Query> {
     let chars = word.chars().count();
     let number = word.chars().all(|c| c.is_ascii_digit());
@@ -584,7 +584,7 @@ mod tests {
     }
 
     #[test]
-    fn exact_words_rank_above_typos_and_ties_go_to_the_newest() {
+    fn ranking_exact_before_typos_newest_first() {
         let fixture = index_of(&[
             lead(1, "Martin", "", "", LeadStatus::Active),
             lead(2, "Martina", "", "", LeadStatus::Active),
@@ -660,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn phone_digits_match_in_any_format_and_scope_filters_apply() {
+    fn phone_formats_and_scope_filters() {
         let mut with_phone = lead(1, "Ana", "", "", LeadStatus::Active);
         with_phone.phone = Some("+1 (555) 123-4567".to_string());
         let mut other_source = with_phone.clone();
@@ -677,7 +677,7 @@ mod tests {
     }
 
     #[test]
-    fn payload_round_trips_and_other_schema_versions_are_ignored() {
+    fn payload_round_trip_and_schema_check() {
         let dir = tempfile_dir::TempDir::new();
         let index = create(&dir.0).expect("create");
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).expect("writer");

@@ -598,6 +598,20 @@ fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
 
+    /// A lead's values with nothing searchable but status and source.
+    fn values() -> SearchableValues<'static> {
+        SearchableValues {
+            name: String::new(),
+            email: None,
+            phone: None,
+            status: "active",
+            source: "Web",
+            ip: None,
+            user_agent: None,
+            fields: vec![],
+        }
+    }
+
     #[test]
     fn fold_strips_accents_and_case() {
         assert_eq!(fold("Zoë ÅSTRÖM"), "zoe astrom");
@@ -654,7 +668,8 @@ mod tests {
     #[test]
     fn queries_without_words_or_too_long_are_refused() {
         let error = parse_query(" !!! ").unwrap_err().to_string();
-        assert!(error.contains("\"!!!\"") && error.contains("no letters or digits"), "{error}");
+        assert!(error.contains("\"!!!\""), "{error}");
+        assert!(error.contains("no letters or digits"), "{error}");
         let error = parse_query(&"a".repeat(201)).unwrap_err().to_string();
         assert!(error.contains("200 characters"), "{error}");
         let error = parse_query("a\u{7}b").unwrap_err().to_string();
@@ -690,12 +705,10 @@ mod tests {
         let values = SearchableValues {
             name: "Ana Ruiz".to_string(),
             email: Some("ana@example.com"),
-            phone: None,
             status: "sold",
             source: "Spring Promo",
-            ip: None,
-            user_agent: None,
             fields: vec![("utm_campaign".to_string(), "spring-sale-2024".to_string())],
+            ..values()
         };
         let matched = explain_match(&query, &values);
         let fields: Vec<&str> = matched.iter().map(|field| field.field.as_str()).collect();
@@ -709,13 +722,10 @@ mod tests {
         let query = parse_query("firefox/121.0 4567").expect("valid");
         let values = SearchableValues {
             name: "Ana Ruiz".to_string(),
-            email: None,
             phone: Some("(555) 123-4567"),
-            status: "active",
-            source: "Web",
             ip: Some("10.121.0.3"),
             user_agent: Some("Mozilla/5.0 (X11; Linux x86_64; rv:122.0) Gecko/20100101 Firefox/122.0"),
-            fields: vec![],
+            ..values()
         };
         let matched = explain_match(&query, &values);
         let fields: Vec<&str> = matched.iter().map(|field| field.field.as_str()).collect();
@@ -725,14 +735,9 @@ mod tests {
     #[test]
     fn phone_like_text_marks_only_what_matched() {
         let values = SearchableValues {
-            name: String::new(),
-            email: None,
             phone: Some("(555) 123-4567"),
-            status: "active",
-            source: "Web",
-            ip: None,
-            user_agent: None,
             fields: vec![("notes".to_string(), "2024-06-01 follow-up call".to_string())],
+            ..values()
         };
         let by_country_code = explain_match(&parse_query("+1 555 123 4567").expect("valid"), &values);
         assert_eq!(by_country_code[0].field, "Phone", "the number found without its country code");
@@ -746,24 +751,16 @@ mod tests {
 
     #[test]
     fn phone_matches_mark_the_matching_digits() {
-        let values = |phone: &'static str| SearchableValues {
-            name: String::new(),
-            email: None,
-            phone: Some(phone),
-            status: "active",
-            source: "Web",
-            ip: None,
-            user_agent: None,
-            fields: vec![],
-        };
-        let last_four = explain_match(&parse_query("0001").expect("valid"), &values("(555) 020-0001"));
+        let with_phone = |phone: &'static str| SearchableValues { phone: Some(phone), ..values() };
+        let last_four = explain_match(&parse_query("0001").expect("valid"), &with_phone("(555) 020-0001"));
         assert_eq!(last_four[0].highlights, vec![(10, 14)]);
-        let area = explain_match(&parse_query("555 020").expect("valid"), &values("(555) 020-0001"));
+        let area = explain_match(&parse_query("555 020").expect("valid"), &with_phone("(555) 020-0001"));
         assert_eq!(area[0].highlights, vec![(1, 4), (6, 9)]);
-        let whole = explain_match(&parse_query("+1 555 020 0001").expect("valid"), &values("(555) 020-0001"));
+        let whole = explain_match(&parse_query("+1 555 020 0001").expect("valid"), &with_phone("(555) 020-0001"));
         assert_eq!(whole[0].highlights, vec![(1, 14)]);
         let error = parse_query("5").unwrap_err().to_string();
-        assert!(error.contains("\"5\"") && error.contains("at least two"), "{error}");
+        assert!(error.contains("\"5\""), "{error}");
+        assert!(error.contains("at least two"), "{error}");
     }
 
     #[test]
@@ -771,13 +768,7 @@ mod tests {
         let query = parse_query("zoe").expect("valid");
         let values = SearchableValues {
             name: "Zoëhoffmann Lee".to_string(),
-            email: None,
-            phone: None,
-            status: "active",
-            source: "Web",
-            ip: None,
-            user_agent: None,
-            fields: vec![],
+            ..values()
         };
         let matched = explain_match(&query, &values);
         assert_eq!(matched[0].highlights, vec![(0, 4)], "Zoë is four bytes: {matched:?}");
@@ -788,24 +779,19 @@ mod tests {
         let note = format!("{}needle{}", "a ".repeat(200), " b".repeat(200));
         let query = parse_query("needle").expect("valid");
         let values = SearchableValues {
-            name: String::new(),
-            email: None,
-            phone: None,
-            status: "active",
-            source: "Web",
-            ip: None,
-            user_agent: None,
             fields: vec![("notes".to_string(), note)],
+            ..values()
         };
         let matched = explain_match(&query, &values);
         assert!(matched[0].value.len() <= MAX_EXCERPT_BYTES + 6, "{}", matched[0].value.len());
-        assert!(matched[0].value.starts_with('…') && matched[0].value.ends_with('…'));
+        assert!(matched[0].value.starts_with('…'));
+        assert!(matched[0].value.ends_with('…'));
         let (start, end) = matched[0].highlights[0];
         assert_eq!(&matched[0].value[start..end], "needle");
     }
 
     #[test]
-    fn a_prefix_may_hold_one_typo() {
+    fn prefix_match_allows_one_typo() {
         assert!(word_matches("wiliam", "williams", true));
         assert!(!word_matches("acme", "amex", true), "four letters being typed get no typo");
         assert!(!word_matches("2024", "2025", false), "numbers get no typo");
@@ -820,11 +806,7 @@ mod tests {
             name: "John Smith".to_string(),
             email: Some("John@Gmail.com"),
             phone: Some("555 0100"),
-            status: "active",
-            source: "Web",
-            ip: None,
-            user_agent: None,
-            fields: vec![],
+            ..values()
         };
         let matched = explain_match(&query, &values);
         assert_eq!(matched[0].field, "Email");

@@ -18,8 +18,8 @@ pub async fn send(pool: &PgPool, uri: &str) -> Response {
     send_request(pool, Request::get(uri).body(Body::empty()).expect("valid request")).await
 }
 
-/// Sends a request through the real router. Advanced Search is not started:
-/// its requests answer 503 (see [`send_with_search`]).
+/// Sends a request through the real router. Advanced Search is not started,
+/// so its requests return 503 (see [`send_with_search`]).
 pub async fn send_request(pool: &PgPool, request: Request<Body>) -> Response {
     let search = SearchService::not_started(pool.clone());
     send_with_search(pool, &search, request).await
